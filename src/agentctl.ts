@@ -1,0 +1,40 @@
+/**
+ * `agentctl`: exit 0 on success, 1 on an API error (its problem `code` on stderr), 2 on a usage
+ * error. Loads only the client side: no server module is imported here.
+ */
+import { CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { buildProgram } from './cli/program.js';
+import { ApiError, UnreachableError } from './client/http-client.js';
+import { FieldNotFoundError } from './cli/output.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function main(): Promise<void> {
+  try {
+    await buildProgram(version).parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and --version are successes; everything else commander throws is a usage error.
+      process.exitCode = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code) ? 0 : 2;
+      return;
+    }
+    if (err instanceof ApiError) {
+      const p = err.problem;
+      process.stderr.write(`agentctl: ${p.code}: ${p.detail} (HTTP ${p.status})\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (err instanceof UnreachableError || err instanceof FieldNotFoundError) {
+      process.stderr.write(`agentctl: ${err.code}: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`agentctl: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

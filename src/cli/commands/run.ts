@@ -1,0 +1,69 @@
+import { Command, Option } from 'commander';
+import { contextOf } from '../context.js';
+import { emit, keyValues } from '../output.js';
+import { runText, waitText } from '../human.js';
+import { nonNegativeNumber } from '../parse.js';
+import type { Diagnostics, Run } from '../../protocol/schemas.js';
+
+const STATES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
+
+export function runCommand(): Command {
+  const run = new Command('run').description('inspect and control runs');
+  run
+    .command('get')
+    .description('one run')
+    .requiredOption('--run-id <id>', 'the run')
+    .action(async (opts: { runId: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      emit(await client.getRun(opts.runId), out, runText);
+    });
+  run
+    .command('wait')
+    .description('wait until the run ends; prints its final text; exits 1 unless it completed')
+    .requiredOption('--run-id <id>', 'the run')
+    .option('--timeout-s <seconds>', 'give up after this long (default: wait as long as it takes)', nonNegativeNumber)
+    .action(async (opts: { runId: string; timeoutS?: number }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      const deadline = opts.timeoutS === undefined ? Infinity : Date.now() + opts.timeoutS * 1000;
+      // The server long-polls up to a minute per call; keep asking until the run ends or we give up.
+      let result = await client.waitRun(opts.runId, Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)));
+      while (result.timed_out && Date.now() < deadline) {
+        result = await client.waitRun(opts.runId, Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)));
+      }
+      emit(result, out, waitText);
+      if (result.run.state !== 'completed') process.exitCode = 1;
+    });
+  run
+    .command('cancel')
+    .description('cancel a run (a queued one at once, a running one by stopping its process tree)')
+    .requiredOption('--run-id <id>', 'the run')
+    .action(async (opts: { runId: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      emit(await client.cancelRun(opts.runId), out, ({ run: r }: { run: Run }) => `run ${r.id} ${r.state}`);
+    });
+  run
+    .command('transition')
+    .description('move a run along its state machine')
+    .requiredOption('--run-id <id>', 'the run')
+    .addOption(new Option('--state <state>', 'the new state').choices(STATES).makeOptionMandatory())
+    .addOption(new Option('--expected-state <state>', 'refuse unless the run is in this state').choices(STATES))
+    .option('--reason <text>', 'recorded with the event')
+    .action(async (opts: { runId: string; state: string; expectedState?: string; reason?: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      const result = await client.transitionRun(opts.runId, {
+        state: opts.state,
+        ...(opts.expectedState && { expected_state: opts.expectedState }),
+        ...(opts.reason && { reason: opts.reason }),
+      });
+      emit(result, out, ({ run: r }: { run: Run }) => `run ${r.id} ${r.state}`);
+    });
+  run
+    .command('diagnose')
+    .description('why a run is where it is: worker, queue position, process, likely issue')
+    .requiredOption('--run-id <id>', 'the run')
+    .action(async (opts: { runId: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      emit(await client.diagnoseRun(opts.runId), out, ({ diagnostics }: { diagnostics: Diagnostics }) => keyValues(diagnostics));
+    });
+  return run;
+}

@@ -1,0 +1,44 @@
+import { Command } from 'commander';
+import { contextOf } from '../context.js';
+import { emit } from '../output.js';
+import { sessionListText, sessionText } from '../human.js';
+import { positiveInt } from '../parse.js';
+
+export function sessionCommand(): Command {
+  const session = new Command('session').description('create and inspect sessions');
+  session
+    .command('create')
+    .description('create a session (one conversation with one agent)')
+    .option('--title <title>', 'a name for people')
+    .option('--provider <name>', 'codex, claude or command (default: the daemon\'s --default-provider)')
+    .option('--cwd <dir>', 'working directory of the agent (default: the daemon\'s)')
+    .option('--idempotency-key <key>', 'retry-safe creation')
+    .action(async (opts: { title?: string; provider?: string; cwd?: string; idempotencyKey?: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      const result = await client.createSession({
+        ...(opts.title !== undefined && { title: opts.title }),
+        ...(opts.provider !== undefined && { provider: opts.provider }),
+        ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+        ...(opts.idempotencyKey !== undefined && { idempotency_key: opts.idempotencyKey }),
+      });
+      emit(result, out, sessionText);
+    });
+  session
+    .command('list')
+    .description('your sessions, newest first')
+    .option('--limit <n>', 'page size', positiveInt, 50)
+    .option('--cursor <cursor>', 'continue after this page')
+    .action(async (opts: { limit: number; cursor?: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      emit(await client.listSessions({ limit: opts.limit, ...(opts.cursor && { cursor: opts.cursor }) }), out, sessionListText);
+    });
+  session
+    .command('get')
+    .description('one session')
+    .requiredOption('--session-id <id>', 'the session')
+    .action(async (opts: { sessionId: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      emit(await client.getSession(opts.sessionId), out, sessionText);
+    });
+  return session;
+}

@@ -1,0 +1,62 @@
+/** Human renderings of API results: short, aligned, readable in a terminal. */
+import type { AgentEvent, DaemonStatus, Run, Session } from '../protocol/schemas.js';
+import { keyValues } from './output.js';
+
+const oneLine = (text: string, max = 100) => {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+};
+
+export function daemonStatusText(s: DaemonStatus): string {
+  const q = s.queue_counts;
+  return [
+    `agentd ${s.version}  pid ${s.pid}  up ${s.uptime_s}s  auth ${s.auth_enabled ? 'on' : 'off'}`,
+    `db       ${s.db_path}`,
+    `workers  ${s.busy_workers}/${s.max_concurrency} busy, ${s.alive_workers} alive`,
+    `runs     queued ${q.queued_count}  running ${q.running_count}  completed ${q.completed_count}  failed ${q.failed_count}  cancelled ${q.cancelled_count}  interrupted ${q.interrupted_count}`,
+    `codex    profile ${s.codex_invocation.profile ?? '-'}  extra args ${s.codex_invocation.extra_args.join(' ') || '-'}`,
+  ].join('\n');
+}
+
+export function sessionText({ session }: { session: Session }): string {
+  return keyValues(session);
+}
+
+export function sessionListText({ sessions, next_cursor }: { sessions: Session[]; next_cursor: string | null }): string {
+  if (sessions.length === 0) return 'no sessions';
+  const lines = sessions.map((s) => `${s.id}  ${s.provider.padEnd(7)}  ${s.created_at}  ${s.title ?? ''}`.trimEnd());
+  if (next_cursor) lines.push(`(more: --cursor ${next_cursor})`);
+  return lines.join('\n');
+}
+
+export function runText({ run }: { run: Run }): string {
+  return keyValues(run);
+}
+
+/** One line of an event: seq, time, type, run, and what happened. */
+export function eventLine(e: AgentEvent): string {
+  const data = (e.data ?? {}) as Record<string, any>;
+  let what = '';
+  if (e.type === 'message.created') what = `${data.message?.role}: ${oneLine(String(data.message?.text ?? ''))}`;
+  else if (e.type.startsWith('run.') && data.run) {
+    what = `${data.from ?? 'new'} → ${data.run.state}${data.reason ? ` (${oneLine(String(data.reason), 80)})` : ''}`;
+  } else if (e.type === 'run.item' && data.item) {
+    const item = data.item as Record<string, any>;
+    const detail = item.text ?? item.command ?? item.message ?? '';
+    what = `${item.type}${detail ? `: ${oneLine(String(detail))}` : ''}`;
+  } else what = oneLine(JSON.stringify(e.data), 120);
+  return `${String(e.seq).padStart(5)}  ${e.ts}  ${e.type.padEnd(16)}  ${e.run_id ?? ''}  ${what}`.replace(/ {3,}(?=\S)/g, '  ');
+}
+
+export function eventsText({ events, next_cursor, has_more }: { events: AgentEvent[]; next_cursor: string | null; has_more: boolean }): string {
+  const lines = events.map(eventLine);
+  if (events.length === 0) lines.push('no events');
+  if (has_more && next_cursor) lines.push(`(more: --cursor ${next_cursor})`);
+  return lines.join('\n');
+}
+
+export function waitText({ run, timed_out }: { run: Run; timed_out: boolean }): string {
+  if (timed_out) return `run ${run.id} is still ${run.state} (wait timed out)`;
+  if (run.state === 'completed') return run.final_text ?? '';
+  return `run ${run.id} ${run.state}${run.error ? `: ${run.error}` : ''}`;
+}

@@ -1,0 +1,30 @@
+import { Command, Option } from 'commander';
+import { daemonCommand } from './commands/daemon.js';
+import { sessionCommand } from './commands/session.js';
+import { messageCommand } from './commands/message.js';
+import { eventsCommand } from './commands/events.js';
+import { runCommand } from './commands/run.js';
+
+/** Command groups added by later features register here, so the program is built in one place. */
+export function buildProgram(version: string, extra: Command[] = []): Command {
+  const program = new Command('agentctl')
+    .description('command-line client of agentd')
+    .version(version)
+    .option('--url <url>', 'agentd URL (AGENTCTL_URL, AGENTD_URL, default http://127.0.0.1:8765)')
+    .option('--auth-token <token>', 'bearer token (AGENTCTL_AUTH_TOKEN, AGENTD_TOKEN)')
+    .addOption(new Option('--format <format>', 'output format').choices(['human', 'json']).default('human'))
+    .option('--field <path>', 'print one field of the response, e.g. session.id')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), ...extra]) {
+    program.addCommand(sub);
+  }
+  // Subcommands inherit the error handling: usage errors throw instead of exiting with 1.
+  const inherit = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.showHelpAfterError();
+    cmd.commands.forEach(inherit);
+  };
+  program.commands.forEach(inherit);
+  return program;
+}

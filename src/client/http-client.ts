@@ -1,0 +1,118 @@
+/**
+ * A small typed client of the agentd HTTP API, used by agentctl. It imports only wire *types*
+ * from the protocol, so loading it pulls in none of the server's modules (agentctl starts fast).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { AgentEvent, DaemonStatus, Diagnostics, Message, Problem, Run, Session } from '../protocol/schemas.js';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly problem: Problem) {
+    super(`${problem.code}: ${problem.detail}`);
+  }
+}
+
+/** The daemon could not be reached at all (not running, wrong URL). */
+export class UnreachableError extends Error {
+  readonly code = 'daemon_unreachable';
+}
+
+export interface ClientOptions {
+  url: string;
+  token?: string | undefined;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class AgentdClient {
+  constructor(private readonly opts: ClientOptions) {}
+
+  get baseUrl(): string {
+    return this.opts.url;
+  }
+
+  async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
+    const url = new URL(path, this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`);
+    for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    const transport = url.protocol === 'https:' ? https : http;
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = transport.request(url, { method, headers }, (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.on('error', reject);
+      });
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(new UnreachableError(`cannot reach agentd at ${this.opts.url} (${err.code ?? err.message})`)),
+      );
+      req.end(payload);
+    });
+    let body: unknown;
+    try {
+      body = text === '' ? null : JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    if (status >= 400) {
+      const problem = (body && typeof body === 'object' && 'code' in body
+        ? body
+        : { type: 'about:blank', title: 'HTTP error', status, code: `http_${status}`, detail: text.slice(0, 200) }) as Problem;
+      throw new ApiError(status, problem);
+    }
+    return body as T;
+  }
+
+  daemonStatus() {
+    return this.request<DaemonStatus>('GET', 'daemon/status');
+  }
+
+  health() {
+    return this.request<{ status: string; version: string }>('GET', 'health');
+  }
+
+  createSession(input: { title?: string; provider?: string; cwd?: string; idempotency_key?: string }) {
+    return this.request<{ session: Session }>('POST', 'sessions', { body: input });
+  }
+
+  listSessions(query: { limit?: number; cursor?: string }) {
+    return this.request<{ sessions: Session[]; next_cursor: string | null }>('GET', 'sessions', { query });
+  }
+
+  getSession(id: string) {
+    return this.request<{ session: Session }>('GET', `sessions/${encodeURIComponent(id)}`);
+  }
+
+  sendMessage(sessionId: string, input: { text: string; role?: Message['role']; idempotency_key?: string }) {
+    return this.request<{ message: Message; run: Run | null }>('POST', `sessions/${encodeURIComponent(sessionId)}/messages`, { body: input });
+  }
+
+  listEvents(sessionId: string, query: { cursor?: string; limit?: number }) {
+    return this.request<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }>(
+      'GET', `sessions/${encodeURIComponent(sessionId)}/events`, { query });
+  }
+
+  getRun(id: string) {
+    return this.request<{ run: Run }>('GET', `runs/${encodeURIComponent(id)}`);
+  }
+
+  waitRun(id: string, timeoutS: number) {
+    return this.request<{ run: Run; timed_out: boolean }>('GET', `runs/${encodeURIComponent(id)}/wait`, { query: { timeout_s: timeoutS } });
+  }
+
+  cancelRun(id: string) {
+    return this.request<{ run: Run }>('POST', `runs/${encodeURIComponent(id)}/cancel`);
+  }
+
+  transitionRun(id: string, input: { state: string; expected_state?: string; reason?: string }) {
+    return this.request<{ run: Run }>('POST', `runs/${encodeURIComponent(id)}/transition`, { body: input });
+  }
+
+  diagnoseRun(id: string) {
+    return this.request<{ run: Run; diagnostics: Diagnostics }>('GET', `runs/${encodeURIComponent(id)}/diagnose`);
+  }
+}

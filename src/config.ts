@@ -1,0 +1,141 @@
+/**
+ * agentd configuration: flags > environment > defaults, parsed once into one typed object.
+ * Nothing else in the daemon reads process.env.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
+
+export interface Config {
+  host: string;
+  port: number;
+  dbPath: string;
+  maxConcurrency: number;
+  defaultProvider: string;
+  codex: { bin: string; profile: string | null; extraArgs: string[] };
+  claude: { bin: string; extraArgs: string[] };
+  command: { argv: string[] };
+  authTokens: string[];
+  bodyLimitBytes: number;
+  logLevel: string;
+  /** Wall-clock limit per run, seconds; 0 disables. */
+  runTimeoutS: number;
+  /** A run that prints nothing for this long is killed, seconds; 0 disables. */
+  idleTimeoutS: number;
+  /** SIGTERM → SIGKILL grace when cancelling, milliseconds. */
+  cancelGraceMs: number;
+  resumeInterrupted: boolean;
+  maxDepth: number;
+  maxChildrenPerRun: number;
+  /** The environment handed to agent processes (the user's own, so CLIs find their config). */
+  agentEnv: NodeJS.ProcessEnv;
+}
+
+export class ConfigError extends Error {}
+
+const int = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function envList(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function envJsonArray(name: string, value: string | undefined): string[] {
+  if (!value) return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (Array.isArray(parsed) && parsed.every((v) => typeof v === 'string')) return parsed;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ConfigError(`${name} must be a JSON array of strings`);
+}
+
+export function buildAgentdCommand(): Command {
+  return new Command('agentd')
+    .description('agent-orchestrator gateway daemon')
+    .option('--host <host>', 'address to listen on (AGENTD_HOST)')
+    .option('--port <port>', 'port to listen on, 0 picks a free one (AGENTD_PORT)', int('--port', 0))
+    .option('--db <path>', 'SQLite database file (AGENTD_DB)')
+    .option('--max-concurrency <n>', 'worker pool size (AGENTD_MAX_CONCURRENCY)', int('--max-concurrency', 1))
+    .option('--default-provider <name>', 'provider for new sessions: codex, claude, command (AGENTD_DEFAULT_PROVIDER)')
+    .option('--codex-bin <path>', 'codex executable (AGENTD_CODEX_BIN)')
+    .option('--codex-profile <name>', 'codex --profile for every run (AGENTD_CODEX_PROFILE)')
+    .option('--codex-extra-arg <arg>', 'extra codex argument, repeatable', collect)
+    .option('--claude-bin <path>', 'claude executable (AGENTD_CLAUDE_BIN)')
+    .option('--claude-extra-arg <arg>', 'extra claude argument, repeatable', collect)
+    .option('--command-bin <path>', 'executable of the command provider (AGENTD_COMMAND_BIN)')
+    .option('--command-arg <arg>', 'argument of the command provider, repeatable (AGENTD_COMMAND_ARGS, JSON array)', collect)
+    .option('--auth-token <token>', 'bearer token, repeatable (AGENTD_AUTH_TOKEN, AGENTD_AUTH_TOKENS)', collect)
+    .option('--body-limit <bytes>', 'largest accepted request body (AGENTD_BODY_LIMIT)', int('--body-limit', 1024))
+    .option('--log-level <level>', 'pino log level (AGENTD_LOG_LEVEL)')
+    .option('--run-timeout <seconds>', 'wall-clock limit per run, 0 = none (AGENTD_RUN_TIMEOUT)', int('--run-timeout', 0))
+    .option('--idle-timeout <seconds>', 'kill a run silent this long, 0 = none (AGENTD_IDLE_TIMEOUT)', int('--idle-timeout', 0))
+    .option('--cancel-grace <ms>', 'SIGTERM to SIGKILL grace on cancel (AGENTD_CANCEL_GRACE_MS)', int('--cancel-grace', 0))
+    .option('--resume-interrupted', 're-queue runs a crashed daemon left running, when their thread can resume')
+    .option('--max-depth <n>', 'deepest child session allowed (AGENTD_MAX_DEPTH)', int('--max-depth', 0))
+    .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0));
+}
+
+function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(`${name} must be an integer ≥ ${min}`);
+  return n;
+}
+
+export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const o = opts as {
+    host?: string; port?: number; db?: string; maxConcurrency?: number; defaultProvider?: string;
+    codexBin?: string; codexProfile?: string; codexExtraArg?: string[]; claudeBin?: string; claudeExtraArg?: string[];
+    commandBin?: string; commandArg?: string[]; authToken?: string[]; bodyLimit?: number; logLevel?: string;
+    runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
+    maxDepth?: number; maxChildren?: number;
+  };
+  const authTokens = [
+    ...(o.authToken ?? []),
+    ...envList(env.AGENTD_AUTH_TOKEN),
+    ...envList(env.AGENTD_AUTH_TOKENS),
+  ];
+  const commandBin = o.commandBin ?? env.AGENTD_COMMAND_BIN;
+  const commandArgs = o.commandArg ?? envJsonArray('AGENTD_COMMAND_ARGS', env.AGENTD_COMMAND_ARGS);
+  const defaultProvider = o.defaultProvider ?? env.AGENTD_DEFAULT_PROVIDER ?? 'codex';
+  if (!['codex', 'claude', 'command'].includes(defaultProvider)) {
+    throw new ConfigError(`unknown default provider "${defaultProvider}" (codex, claude, command)`);
+  }
+  return {
+    host: o.host ?? env.AGENTD_HOST ?? '127.0.0.1',
+    port: o.port ?? envInt(env, 'AGENTD_PORT', 8765),
+    dbPath: resolve(cwd, o.db ?? env.AGENTD_DB ?? '.data/agent-orchestrator.db'),
+    maxConcurrency: o.maxConcurrency ?? envInt(env, 'AGENTD_MAX_CONCURRENCY', 4, 1),
+    defaultProvider,
+    codex: {
+      bin: o.codexBin ?? env.AGENTD_CODEX_BIN ?? 'codex',
+      profile: o.codexProfile ?? env.AGENTD_CODEX_PROFILE ?? null,
+      extraArgs: o.codexExtraArg ?? [],
+    },
+    claude: { bin: o.claudeBin ?? env.AGENTD_CLAUDE_BIN ?? 'claude', extraArgs: o.claudeExtraArg ?? [] },
+    command: { argv: commandBin ? [commandBin, ...commandArgs] : [] },
+    authTokens: [...new Set(authTokens)],
+    bodyLimitBytes: o.bodyLimit ?? envInt(env, 'AGENTD_BODY_LIMIT', 1024 * 1024, 1024),
+    logLevel: o.logLevel ?? env.AGENTD_LOG_LEVEL ?? 'info',
+    runTimeoutS: o.runTimeout ?? envInt(env, 'AGENTD_RUN_TIMEOUT', 0),
+    idleTimeoutS: o.idleTimeout ?? envInt(env, 'AGENTD_IDLE_TIMEOUT', 0),
+    cancelGraceMs: o.cancelGrace ?? envInt(env, 'AGENTD_CANCEL_GRACE_MS', 5000),
+    resumeInterrupted: o.resumeInterrupted ?? env.AGENTD_RESUME_INTERRUPTED === '1',
+    maxDepth: o.maxDepth ?? envInt(env, 'AGENTD_MAX_DEPTH', 3),
+    maxChildrenPerRun: o.maxChildren ?? envInt(env, 'AGENTD_MAX_CHILDREN', 8),
+    agentEnv: env,
+  };
+}
+
+/** Parse agentd's argv (without node and script) and environment. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const command = buildAgentdCommand().exitOverride();
+  command.parse(argv, { from: 'user' });
+  return configFromOptions(command.opts(), env, cwd);
+}

@@ -1,0 +1,121 @@
+/**
+ * The composition root: config → store → runtime → gateway. Tests start the daemon exactly the
+ * way `agentd` does, on a free port and a temporary database.
+ */
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import { acquireDatabaseLock } from './store/db-lock.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { buildProviders } from './providers/registry.js';
+import { WorkerPool } from './runtime/pool.js';
+import { RunWatcher } from './runtime/run-watcher.js';
+import { SessionService } from './services/sessions.js';
+import { RunService } from './services/runs.js';
+import { IdempotencyGuard } from './gateway/idempotency.js';
+import { TokenRegistry } from './gateway/auth.js';
+import { buildApp } from './gateway/app.js';
+import type { GatewayDeps } from './gateway/deps.js';
+import type { DaemonStatus } from './protocol/schemas.js';
+import { VERSION } from './paths.js';
+
+export interface Daemon {
+  url: string;
+  port: number;
+  config: Config;
+  store: Store;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export async function startDaemon(config: Config, logger?: Logger): Promise<Daemon> {
+  const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
+  const lock = acquireDatabaseLock(config.dbPath);
+  let store: SqliteStore | undefined;
+  try {
+    store = new SqliteStore(config.dbPath);
+    const startedAt = new Date();
+    const providers = buildProviders(config);
+    const tokens = new TokenRegistry(config.authTokens);
+    let url = '';
+    const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
+    const pool = new WorkerPool(store, providers, {
+      maxConcurrency: config.maxConcurrency,
+      resumeInterrupted: config.resumeInterrupted,
+      codexInvocation,
+      runTimeoutS: config.runTimeoutS,
+      idleTimeoutS: config.idleTimeoutS,
+      cancelGraceMs: config.cancelGraceMs,
+      baseEnv: config.agentEnv,
+      daemonUrl: () => url,
+    }, log);
+    const watcher = new RunWatcher(store);
+    const sessions = new SessionService(store, {
+      defaultProvider: config.defaultProvider,
+      availableProviders: () => [...new Set(['codex', 'claude', ...providers.keys()])].filter((p) => providers.has(p)),
+      defaultCwd: process.cwd(),
+    });
+    const runs = new RunService(store, sessions, pool, watcher);
+    const s = store;
+    const status = async (): Promise<DaemonStatus> => {
+      const workers = pool.workers();
+      return {
+        status: 'ok',
+        version: VERSION,
+        pid: process.pid,
+        uptime_s: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+        started_at: startedAt.toISOString(),
+        db_path: config.dbPath,
+        max_concurrency: pool.maxConcurrency,
+        alive_workers: workers.filter((w) => w.alive).length,
+        busy_workers: workers.filter((w) => w.run_id !== null).length,
+        workers,
+        queue_counts: await s.countRuns(),
+        codex_invocation: codexInvocation,
+        default_provider: config.defaultProvider,
+        auth_enabled: tokens.enabled,
+      };
+    };
+    const deps: GatewayDeps = { sessions, runs, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
+    const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    await pool.start();
+
+    await store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
+    const pruneTimer = setInterval(() => {
+      void s.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS)).catch((err: unknown) => log.error({ err }, 'idempotency prune failed'));
+    }, 60 * 60 * 1000);
+    pruneTimer.unref();
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      config,
+      store,
+      app,
+      close() {
+        closing ??= (async () => {
+          clearInterval(pruneTimer);
+          // Stop taking requests first, then stop runs, then the store; the lock goes last.
+          await app.close();
+          await pool.close();
+          watcher.close();
+          await s.close();
+          lock.release();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await store?.close();
+    lock.release();
+    throw err;
+  }
+}

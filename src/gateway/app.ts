@@ -1,0 +1,66 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { GatewayDeps } from './deps.js';
+import { installAuth } from './request-auth.js';
+import { installProblemHandlers } from './problem.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { runRoutes } from './routes/runs.js';
+import { daemonRoutes } from './routes/daemon.js';
+import { newId } from '../domain/ids.js';
+
+export interface AppOptions {
+  logger: Logger;
+  bodyLimitBytes: number;
+}
+
+/** Query parameters that may carry a credential are blanked before a URL is logged. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:ticket|token|access_token)=)[^&]*/gi, '$1[redacted]');
+}
+
+/** Route plugins that other issues add (streams, agent-to-agent) register through this list. */
+export type RoutePlugin = (app: FastifyInstance, deps: GatewayDeps) => Promise<void>;
+
+export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: RoutePlugin[] = []) {
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: opts.bodyLimitBytes,
+    // One log line per request, written in onResponse below, instead of fastify's two.
+    disableRequestLogging: true,
+    genReqId: () => newId('req'),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installProblemHandlers(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'agentd', version: deps.version, description: 'agent-orchestrator gateway API' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  installAuth(app, deps.tokens);
+
+  await app.register(healthRoutes, { deps });
+  await app.register(sessionRoutes, { deps });
+  await app.register(runRoutes, { deps });
+  await app.register(daemonRoutes, { deps });
+  for (const plugin of extra) await plugin(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

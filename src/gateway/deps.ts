@@ -1,0 +1,15 @@
+import type { SessionService } from '../services/sessions.js';
+import type { RunService } from '../services/runs.js';
+import type { IdempotencyGuard } from './idempotency.js';
+import type { DaemonStatus } from '../protocol/schemas.js';
+import type { TokenRegistry } from './auth.js';
+
+/** What route plugins are given: services, never the store itself. */
+export interface GatewayDeps {
+  sessions: SessionService;
+  runs: RunService;
+  idempotency: IdempotencyGuard;
+  tokens: TokenRegistry;
+  status: () => Promise<DaemonStatus>;
+  version: string;
+}

@@ -1,0 +1,22 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { IdempotencyWrite } from '../../store/store.js';
+import type { GatewayDeps } from '../deps.js';
+import { idempotencyKeyOf } from '../idempotency.js';
+
+/**
+ * Answers a mutating request through the idempotency guard: the first answer for a key is stored
+ * with its effect; a retry replays it byte-for-byte (marked `Idempotent-Replayed: true`).
+ */
+export async function respondIdempotent<T>(
+  deps: GatewayDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  effect: (idem: IdempotencyWrite | undefined) => Promise<T>,
+): Promise<FastifyReply> {
+  const key = idempotencyKeyOf(request.headers, request.body);
+  const route = `${request.method} ${request.url.split('?')[0]}`;
+  const result = await deps.idempotency.run({ principal: request.principal.id, route, key }, request.body, status, effect);
+  if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+  return reply.code(result.status).send(result.body);
+}

@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
+import type { GatewayDeps } from '../deps.js';
+import { problemResponses } from './problems.js';
+import { respondIdempotent } from './respond.js';
+
+const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
+const SessionEnvelope = Type.Object({ session: SessionSchema });
+const Text = Type.String({ minLength: 1, maxLength: 256 * 1024 });
+
+export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  app.post(
+    '/sessions',
+    {
+      schema: {
+        summary: 'Create a session',
+        body: Type.Optional(
+          Type.Object(
+            {
+              title: Type.Optional(Type.String({ maxLength: 500 })),
+              provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+              cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+              idempotency_key: IdempotencyKey,
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 201: SessionEnvelope, 200: SessionEnvelope, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) =>
+        deps.sessions.create(request.principal, request.body ?? {}, idem),
+      ),
+  );
+
+  app.get(
+    '/sessions',
+    {
+      schema: {
+        summary: "List the caller's sessions, newest first",
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          cursor: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        response: {
+          200: Type.Object({ sessions: Type.Array(SessionSchema), next_cursor: Nullable(Type.String()) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) => {
+      const page = await deps.sessions.list(request.principal, request.query.limit, request.query.cursor);
+      return { sessions: page.items, next_cursor: page.next_cursor };
+    },
+  );
+
+  app.get(
+    '/sessions/:id',
+    { schema: { summary: 'Get a session', params: SessionParams, response: { 200: SessionEnvelope, ...problemResponses } } },
+    async (request) => ({ session: await deps.sessions.visible(request.principal, request.params.id) }),
+  );
+
+  const MessageResult = Type.Object({ message: MessageSchema, run: Nullable(RunSchema) });
+  app.post(
+    '/sessions/:id/messages',
+    {
+      schema: {
+        summary: 'Post a message; a user message queues a run',
+        params: SessionParams,
+        body: Type.Object(
+          { role: Type.Optional(MessageRoleSchema), text: Text, idempotency_key: IdempotencyKey },
+          { additionalProperties: false },
+        ),
+        response: { 201: MessageResult, 200: MessageResult, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) =>
+        deps.sessions.postMessage(
+          request.principal,
+          request.params.id,
+          { role: request.body.role ?? 'user', text: request.body.text },
+          idem,
+        ),
+      ),
+  );
+
+  app.get(
+    '/sessions/:id/messages',
+    {
+      schema: {
+        summary: "A session's messages, oldest first",
+        params: SessionParams,
+        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => ({ messages: await deps.sessions.listMessages(request.principal, request.params.id) }),
+  );
+
+  app.get(
+    '/sessions/:id/events',
+    {
+      schema: {
+        summary: "A page of the session's event log strictly after `cursor`",
+        params: SessionParams,
+        querystring: Type.Object({
+          cursor: Type.Optional(Type.String({ maxLength: 64 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        response: {
+          200: Type.Object({
+            events: Type.Array(EventSchema),
+            next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
+            has_more: Type.Boolean(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (request) =>
+      deps.sessions.events(request.principal, request.params.id, request.query.cursor, request.query.limit),
+  );
+};

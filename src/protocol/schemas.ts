@@ -1,0 +1,161 @@
+/**
+ * Wire schemas, written once. Request validation, response serialization, /openapi.json and the
+ * TypeScript types used by the server and by `src/client/` (via `import type`) all come from here.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { RUN_STATES } from '../domain/run-states.js';
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
+
+export const RunStateSchema = Type.Union(RUN_STATES.map((s) => Type.Literal(s)));
+export const MessageRoleSchema = Type.Union([
+  Type.Literal('user'),
+  Type.Literal('assistant'),
+  Type.Literal('system'),
+]);
+
+export const SessionSchema = Type.Object(
+  {
+    id: Type.String(),
+    title: Nullable(Type.String()),
+    provider: Type.String(),
+    cwd: Type.String(),
+    owner: Type.String(),
+    parent_session_id: Nullable(Type.String()),
+    parent_run_id: Nullable(Type.String()),
+    root_session_id: Type.String(),
+    depth: Type.Integer(),
+    thread_ids: Type.Record(Type.String(), Type.String(), {
+      description: 'Provider conversation ids, keyed by provider; later runs resume them',
+    }),
+    last_seq: Type.Integer({ description: 'seq of the newest event in this session' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  }
+);
+export type Session = Static<typeof SessionSchema>;
+
+export const MessageSchema = Type.Object(
+  {
+    id: Type.String(),
+    session_id: Type.String(),
+    role: MessageRoleSchema,
+    text: Type.String(),
+    run_id: Nullable(Type.String()),
+    request_id: Nullable(Type.String()),
+    created_at: Timestamp,
+  }
+);
+export type Message = Static<typeof MessageSchema>;
+
+export const RunSchema = Type.Object(
+  {
+    id: Type.String(),
+    session_id: Type.String(),
+    state: RunStateSchema,
+    provider: Type.String(),
+    prompt: Type.String(),
+    message_id: Nullable(Type.String()),
+    parent_run_id: Nullable(Type.String()),
+    worker_id: Nullable(Type.String()),
+    pid: Nullable(Type.Integer()),
+    exit_code: Nullable(Type.Integer()),
+    error: Nullable(Type.String()),
+    usage: Nullable(Type.Record(Type.String(), Type.Unknown())),
+    cost_usd: Nullable(Type.Number()),
+    final_text: Nullable(Type.String()),
+    attempt: Type.Integer({ description: 'How many times the run has been started' }),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    started_at: Nullable(Timestamp),
+    ended_at: Nullable(Timestamp),
+  }
+);
+export type Run = Static<typeof RunSchema>;
+
+export const EventSchema = Type.Object(
+  {
+    id: Type.String({ description: 'Opaque cursor: pass it back as ?cursor= to get later events' }),
+    session_id: Type.String(),
+    seq: Type.Integer({ description: 'Per session, gap-free from 1' }),
+    type: Type.String(),
+    run_id: Type.Optional(Type.String()),
+    ts: Timestamp,
+    data: Type.Unknown(),
+  }
+);
+export type AgentEvent = Static<typeof EventSchema>;
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    instance: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);
+export type Problem = Static<typeof ProblemSchema>;
+
+export const QueueCountsSchema = Type.Object({
+  queued_count: Type.Integer(),
+  running_count: Type.Integer(),
+  interrupted_count: Type.Integer(),
+  completed_count: Type.Integer(),
+  failed_count: Type.Integer(),
+  cancelled_count: Type.Integer(),
+});
+export type QueueCounts = Static<typeof QueueCountsSchema>;
+
+export const CodexInvocationSchema = Type.Object({
+  profile: Nullable(Type.String()),
+  extra_args: Type.Array(Type.String()),
+});
+
+export const WorkerSchema = Type.Object({
+  id: Type.String(),
+  alive: Type.Boolean(),
+  run_id: Nullable(Type.String()),
+  pid: Nullable(Type.Integer()),
+});
+export type Worker = Static<typeof WorkerSchema>;
+
+export const DaemonStatusSchema = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  pid: Type.Integer(),
+  uptime_s: Type.Number(),
+  started_at: Timestamp,
+  db_path: Type.String(),
+  max_concurrency: Type.Integer(),
+  alive_workers: Type.Integer(),
+  busy_workers: Type.Integer(),
+  workers: Type.Array(WorkerSchema),
+  queue_counts: QueueCountsSchema,
+  codex_invocation: CodexInvocationSchema,
+  default_provider: Type.String(),
+  auth_enabled: Type.Boolean(),
+});
+export type DaemonStatus = Static<typeof DaemonStatusSchema>;
+
+export const DiagnosticsSchema = Type.Object({
+  run_id: Type.String(),
+  state: RunStateSchema,
+  worker_id: Nullable(Type.String()),
+  worker_alive: Type.Boolean(),
+  alive_workers: Type.Integer(),
+  max_concurrency: Type.Integer(),
+  queue_counts: QueueCountsSchema,
+  queue_position: Nullable(Type.Integer({ description: '1-based position among queued runs' })),
+  active_pid: Nullable(Type.Integer()),
+  seconds_since_output: Nullable(Type.Number()),
+  seconds_running: Nullable(Type.Number()),
+  provider: Type.String(),
+  codex_invocation: CodexInvocationSchema,
+  likely_issue: Type.String({ description: 'Plain words on why the run is where it is' }),
+});
+export type Diagnostics = Static<typeof DiagnosticsSchema>;

@@ -1,0 +1,68 @@
+import type { Run, Session } from '../protocol/schemas.js';
+import type { NewEvent } from '../store/store.js';
+
+/** Everything a provider needs to build one turn's process. */
+export interface TurnContext {
+  run: Run;
+  session: Session;
+  /** The provider's conversation id from an earlier turn; set means "resume it". */
+  threadId: string | null;
+  /** Base environment for the agent: the user's own plus the AGENTD_* variables. */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ProcessSpec {
+  /** argv[0] is the executable; spawned without a shell. */
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Written to stdin, which is then closed. Without it stdin is closed at once. */
+  stdin?: string;
+}
+
+export interface LineResult {
+  /** Appended to the session's event log, in order (e.g. `run.item`). */
+  events?: NewEvent[];
+  /** The provider's conversation id, stored on the session for later turns. */
+  threadId?: string;
+}
+
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /** The last few KiB of stderr, for the failure reason. */
+  stderrTail: string;
+  /** Set when the process could not be started at all (ENOENT, EACCES…). */
+  spawnError?: string;
+}
+
+export interface TurnOutcome {
+  status: 'completed' | 'failed';
+  finalText: string | null;
+  usage: Record<string, unknown> | null;
+  costUsd: number | null;
+  error: string | null;
+}
+
+/** Reads one turn's stdout line by line; one parser per process. */
+export interface TurnParser {
+  onLine(line: string): LineResult;
+  finish(exit: ExitInfo): TurnOutcome;
+}
+
+export interface Provider {
+  readonly name: string;
+  /** Whether a later turn continues the same conversation (so an interrupted run may be re-queued). */
+  readonly canResume: boolean;
+  buildTurn(ctx: TurnContext): ProcessSpec;
+  createParser(): TurnParser;
+  /** Facts diagnose reports about how this provider is invoked. */
+  invocation?(): Record<string, unknown>;
+}
+
+export function describeExit(exit: ExitInfo): string {
+  if (exit.spawnError) return exit.spawnError;
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const tail = exit.stderrTail.trim();
+  return tail ? `process ${how}: ${tail}` : `process ${how}`;
+}

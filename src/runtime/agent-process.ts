@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import type { ExitInfo, ProcessSpec } from '../providers/provider.js';
+import { signalTree } from './process-tree.js';
+
+const STDERR_TAIL_BYTES = 4096;
+
+export interface AgentProcess {
+  readonly pid: number | undefined;
+  /** Resolves once the process exited and its output pipes closed; every line was delivered. */
+  readonly exited: Promise<ExitInfo>;
+  /** ms timestamp of the last stdout/stderr output (or of the start). */
+  lastOutputAt: number;
+  /** SIGTERM the whole tree, then SIGKILL after `graceMs` unless it is gone by then. */
+  terminate(graceMs: number): void;
+}
+
+/**
+ * Starts an agent in its own process group (detached → setsid) with an argv array — never a
+ * shell — and feeds complete stdout lines to `onLine` in order.
+ */
+export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => void, onOutput?: () => void): AgentProcess {
+  const [file, ...args] = spec.argv;
+  if (!file) throw new Error('provider built an empty argv');
+  const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const pid = child.pid;
+  const known = new Set<number>();
+  let stderrTail = '';
+  let spawnError: string | undefined;
+  let partial = '';
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const proc: AgentProcess = {
+    pid,
+    lastOutputAt: Date.now(),
+    exited: undefined as unknown as Promise<ExitInfo>,
+    terminate(graceMs: number) {
+      if (pid === undefined) return;
+      signalTree(pid, pid, 'SIGTERM', known);
+      if (!killTimer) {
+        killTimer = setTimeout(() => signalTree(pid, pid, 'SIGKILL', known), graceMs);
+        killTimer.unref();
+      }
+    },
+  };
+
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    proc.lastOutputAt = Date.now();
+    onOutput?.();
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    proc.lastOutputAt = Date.now();
+    onOutput?.();
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_BYTES);
+  });
+  child.stdin.on('error', () => {
+    // EPIPE when the agent exits without reading its stdin; its exit status tells the story.
+  });
+  if (spec.stdin !== undefined) child.stdin.end(spec.stdin);
+  else child.stdin.end();
+
+  (proc as { exited: Promise<ExitInfo> }).exited = new Promise<ExitInfo>((resolve) => {
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      // Spawn failures (ENOENT, EACCES) arrive here and 'close' still follows.
+      spawnError = `cannot start ${file}: ${err.code === 'ENOENT' ? 'no such executable' : err.message}`;
+    });
+    child.on('exit', () => {
+      // The leader is gone: whatever it left in its group is an orphan of this run. Kill it so
+      // every process is reaped and pipes held open by leftovers close.
+      if (pid !== undefined) signalTree(pid, pid, 'SIGKILL', known);
+    });
+    child.on('close', (code, sig) => {
+      if (killTimer) clearTimeout(killTimer);
+      if (partial !== '') onLine(partial);
+      partial = '';
+      resolve({ code, signal: sig, stderrTail, ...(spawnError ? { spawnError } : {}) });
+    });
+  });
+  return proc;
+}

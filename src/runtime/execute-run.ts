@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import { AppError } from '../domain/errors.js';
+import type { RunState } from '../domain/run-states.js';
+import type { Provider, TurnOutcome } from '../providers/provider.js';
+import type { NewEvent, RunPatch, Store } from '../store/store.js';
+import { startAgentProcess, type AgentProcess } from './agent-process.js';
+import { agentEnvironment } from './agent-env.js';
+
+export interface ExecutionSettings {
+  runTimeoutS: number;
+  idleTimeoutS: number;
+  cancelGraceMs: number;
+  baseEnv: NodeJS.ProcessEnv;
+  daemonUrl: () => string;
+}
+
+/** Why a run is being stopped by us rather than ending by itself. */
+export interface StopRequest {
+  kind: 'cancel' | 'shutdown' | 'timeout';
+  reason: string;
+}
+
+/** A run a worker holds, from claim to the last write. */
+export interface ActiveRun {
+  runId: string;
+  sessionId: string;
+  workerId: string;
+  pid: number | null;
+  stop: StopRequest | null;
+  proc: AgentProcess | null;
+  /** Settles when the run's final state is written. */
+  done: Promise<void>;
+  startedAt: number;
+}
+
+/**
+ * Runs one claimed (already `running`) run to its end: spawn the provider's process, turn its
+ * stdout into events (batched, in order), store the thread id, and write the final state.
+ */
+export async function executeRun(
+  store: Store,
+  providers: Map<string, Provider>,
+  active: ActiveRun,
+  settings: ExecutionSettings,
+  log: Logger,
+): Promise<void> {
+  const run = (await store.getRun(active.runId))!;
+  const session = (await store.getSession(run.session_id))!;
+  const provider = providers.get(run.provider);
+  if (!provider) {
+    await finish(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
+    return;
+  }
+  if (active.stop) {
+    await finish(store, active, stateFor(active.stop), { error: active.stop.reason }, log, active.stop.reason);
+    return;
+  }
+
+  const threadId = session.thread_ids[provider.name] ?? null;
+  const spec = provider.buildTurn({
+    run,
+    session,
+    threadId,
+    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session),
+  });
+  const parser = provider.createParser();
+
+  // Lines arrive faster than one transaction each can keep up with; collect what arrives within
+  // one turn of the event loop and append it in a single transaction, keeping order.
+  let pending: NewEvent[] = [];
+  let knownThread = threadId;
+  let writes: Promise<unknown> = Promise.resolve();
+  let flushScheduled = false;
+  const flush = () => {
+    flushScheduled = false;
+    const batch = pending;
+    pending = [];
+    writes = writes.then(() => store.appendEvents(run.session_id, run.id, batch)).catch((err: unknown) => log.error({ err, run_id: run.id }, 'cannot store run events'));
+  };
+  const onLine = (line: string) => {
+    if (line.trim() === '') return;
+    let result;
+    try {
+      result = parser.onLine(line);
+    } catch (err) {
+      log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
+      return;
+    }
+    if (result.events?.length) pending.push(...result.events);
+    if (result.threadId && result.threadId !== knownThread) {
+      knownThread = result.threadId;
+      const id = result.threadId;
+      if (pending.length) flush();
+      writes = writes.then(() => store.setThreadId(run.session_id, provider.name, id));
+    }
+    if (pending.length && !flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  };
+
+  let idleTimer: NodeJS.Timeout | undefined;
+  let wallTimer: NodeJS.Timeout | undefined;
+  const stopFor = (stop: StopRequest) => {
+    active.stop ??= stop;
+    active.proc?.terminate(settings.cancelGraceMs);
+  };
+  const proc = startAgentProcess(spec, onLine, () => idleTimer?.refresh());
+  active.proc = proc;
+  active.pid = proc.pid ?? null;
+  if (proc.pid !== undefined) {
+    await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
+  }
+  if (settings.runTimeoutS > 0) {
+    wallTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000);
+  }
+  if (settings.idleTimeoutS > 0) {
+    idleTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }), settings.idleTimeoutS * 1000);
+  }
+  // A cancel that raced the spawn: the process exists now, so stop it.
+  if (active.stop) proc.terminate(settings.cancelGraceMs);
+
+  let exit;
+  try {
+    exit = await proc.exited;
+  } finally {
+    clearTimeout(wallTimer);
+    clearTimeout(idleTimer);
+  }
+  if (pending.length) flush();
+  await writes;
+
+  const outcome: TurnOutcome = parser.finish(exit);
+  const patch: RunPatch = {
+    exit_code: exit.code,
+    usage: outcome.usage,
+    cost_usd: outcome.costUsd,
+    final_text: outcome.finalText,
+  };
+  // Re-read: a cancel or a timer may have set it while the process ran.
+  const stop = active.stop as StopRequest | null;
+  if (stop) {
+    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
+  } else if (outcome.status === 'completed') {
+    await finish(store, active, 'completed', patch, log);
+  } else {
+    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+  }
+}
+
+function stateFor(stop: StopRequest): RunState {
+  if (stop.kind === 'cancel') return 'cancelled';
+  if (stop.kind === 'shutdown') return 'interrupted';
+  return 'failed';
+}
+
+async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+  try {
+    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
+  } catch (err) {
+    // Someone moved the run on meanwhile (a manual transition); their word stands.
+    if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
+      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
+      return;
+    }
+    throw err;
+  }
+}

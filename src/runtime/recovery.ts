@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { Provider } from '../providers/provider.js';
+import type { Store } from '../store/store.js';
+import { isProcessAlive, signalTree } from './process-tree.js';
+
+/**
+ * At start, no run may stay `running` from a daemon that is gone: its process tree is killed if
+ * still alive, it becomes `interrupted` with the reason, then `failed` — or `queued` again when
+ * --resume-interrupted is set and its provider can continue the session's thread. Queued runs
+ * are left alone; the pool runs them.
+ */
+export async function recoverInterruptedRuns(
+  store: Store,
+  providers: Map<string, Provider>,
+  opts: { resumeInterrupted: boolean; log: Logger },
+): Promise<void> {
+  for (const run of await store.listRunsByState('running')) {
+    if (run.pgid !== null && isProcessAlive(run.pgid)) {
+      signalTree(run.pgid, run.pgid, 'SIGKILL');
+      opts.log.warn({ run_id: run.id, pgid: run.pgid }, 'killed the process group of a run left by a previous daemon');
+    }
+    await store.transitionRun(run.id, 'interrupted', {
+      expected: 'running',
+      reason: 'the daemon stopped while the run was active (crash or restart)',
+    });
+  }
+  for (const run of await store.listRunsByState('interrupted')) {
+    const provider = providers.get(run.provider);
+    const session = await store.getSession(run.session_id);
+    const resumable = provider?.canResume === true && session?.thread_ids[provider.name] !== undefined;
+    if (opts.resumeInterrupted && resumable) {
+      await store.transitionRun(run.id, 'queued', { expected: 'interrupted', reason: 're-queued after restart to resume its thread' });
+    } else {
+      const reason = opts.resumeInterrupted
+        ? 'interrupted by a daemon restart and its provider cannot resume it'
+        : 'interrupted by a daemon restart (start agentd with --resume-interrupted to re-queue such runs)';
+      await store.transitionRun(run.id, 'failed', { expected: 'interrupted', reason, patch: { error: reason } });
+    }
+  }
+}

@@ -1,0 +1,103 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { AppError } from '../domain/errors.js';
+import { positionFromEventId } from '../domain/ids.js';
+import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
+import type { IdempotencyWrite, Page, Store } from '../store/store.js';
+import type { Principal } from '../gateway/auth.js';
+
+export interface SessionServiceOptions {
+  defaultProvider: string;
+  /** Providers a session may name; a provider that is not configured is refused at creation. */
+  availableProviders: () => string[];
+  defaultCwd: string;
+}
+
+/** Domain rules for sessions and their messages; routes stay thin. */
+export class SessionService {
+  constructor(private readonly store: Store, private readonly opts: SessionServiceOptions) {}
+
+  /** A session the principal may see. Another owner's session is reported missing, not forbidden. */
+  async visible(principal: Principal, id: string): Promise<Session> {
+    const session = await this.store.getSession(id);
+    if (!session || session.owner !== principal.id) {
+      throw new AppError('session_not_found', `session ${id} does not exist`);
+    }
+    return session;
+  }
+
+  checkProvider(provider: string): void {
+    const available = this.opts.availableProviders();
+    if (!available.includes(provider)) {
+      throw new AppError('unknown_provider', `provider "${provider}" is not available; choose one of: ${available.join(', ')}`);
+    }
+  }
+
+  resolveCwd(cwd: string | undefined): string {
+    if (cwd === undefined) return this.opts.defaultCwd;
+    const path = isAbsolute(cwd) ? cwd : resolve(this.opts.defaultCwd, cwd);
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      // reported below
+    }
+    if (!isDir) throw new AppError('invalid_cwd', `cwd ${path} is not an existing directory`);
+    return path;
+  }
+
+  async create(
+    principal: Principal,
+    input: { title?: string | undefined; provider?: string | undefined; cwd?: string | undefined },
+    idem?: IdempotencyWrite,
+  ): Promise<{ session: Session }> {
+    const provider = input.provider ?? this.opts.defaultProvider;
+    this.checkProvider(provider);
+    const cwd = this.resolveCwd(input.cwd);
+    const session = await this.store.createSession({ title: input.title ?? null, provider, cwd, owner: principal.id }, idem);
+    return { session };
+  }
+
+  async list(principal: Principal, limit: number, cursor: string | undefined): Promise<Page<Session>> {
+    return this.store.listSessions(principal.id, { limit, cursor });
+  }
+
+  async postMessage(
+    principal: Principal,
+    sessionId: string,
+    input: { role: Message['role']; text: string },
+    idem?: IdempotencyWrite,
+  ): Promise<{ message: Message; run: Run | null }> {
+    const session = await this.visible(principal, sessionId);
+    // A user message is a turn for the agent: it queues a run. Other roles are only recorded.
+    const run = input.role === 'user' ? { provider: session.provider, prompt: input.text } : undefined;
+    return this.store.postMessage({ session_id: session.id, role: input.role, text: input.text, run }, idem);
+  }
+
+  async listMessages(principal: Principal, sessionId: string): Promise<Message[]> {
+    await this.visible(principal, sessionId);
+    return this.store.listMessages(sessionId);
+  }
+
+  async events(
+    principal: Principal,
+    sessionId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }> {
+    await this.visible(principal, sessionId);
+    const after = parseCursor(cursor);
+    const rows = await this.store.listEvents(sessionId, after, limit + 1);
+    const events = rows.slice(0, limit);
+    const last = events[events.length - 1];
+    return { events, next_cursor: last ? last.id : (cursor ?? null), has_more: rows.length > limit };
+  }
+}
+
+/** A cursor is an event id; no cursor means "from the beginning". */
+export function parseCursor(cursor: string | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const position = positionFromEventId(cursor);
+  if (position === undefined) throw new AppError('invalid_cursor', `cursor "${cursor}" is not one this server issued`);
+  return position;
+}

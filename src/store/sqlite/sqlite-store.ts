@@ -1,0 +1,335 @@
+import type Database from 'better-sqlite3';
+import { AppError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { assertTransition, isTerminal, RUN_STATES, type RunState } from '../../domain/run-states.js';
+import type { AgentEvent, Message, QueueCounts, Run, Session } from '../../protocol/schemas.js';
+import type {
+  EventsListener,
+  IdempotencyWrite,
+  NewEvent,
+  NewMessage,
+  NewRun,
+  NewSession,
+  Page,
+  RunPatch,
+  RunWithPgid,
+  Store,
+  StoredResponse,
+  TransitionOptions,
+} from '../store.js';
+import { openDatabase } from './open.js';
+import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
+
+const now = () => new Date().toISOString();
+
+/** Inside a write transaction: append events to the log; they are published after commit. */
+interface Tx {
+  emit(sessionId: string, runId: string | null, events: NewEvent[]): AgentEvent[];
+}
+
+export class SqliteStore implements Store {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<EventsListener>();
+  private readonly stmt;
+
+  constructor(path: string) {
+    this.path = path;
+    this.db = openDatabase(path);
+    const db = this.db;
+    // Prepared once; each statement sits by the name of what it does.
+    this.stmt = {
+      bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (session_id, seq, type, run_id, ts, data) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+      ),
+      getIdem: db.prepare('SELECT request_hash, status, response FROM idempotency_keys WHERE principal = ? AND route = ? AND key = ?'),
+      putIdem: db.prepare(
+        'INSERT INTO idempotency_keys (principal, route, key, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      pruneIdem: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
+      insertSession: db.prepare(`INSERT INTO sessions (id, title, provider, cwd, owner, parent_session_id, parent_run_id,
+        root_session_id, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
+      listSessions: db.prepare('SELECT * FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?'),
+      setThreadIds: db.prepare('UPDATE sessions SET thread_ids = ?, updated_at = ? WHERE id = ?'),
+      insertMessage: db.prepare(
+        'INSERT INTO messages (id, session_id, role, text, run_id, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
+      ),
+      listMessages: db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY id'),
+      insertRun: db.prepare(`INSERT INTO runs (id, session_id, state, provider, prompt, message_id, parent_run_id,
+        created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`),
+      getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      runsByState: db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY id'),
+      dispatchable: db.prepare(`SELECT r.* FROM runs r
+        WHERE r.state = 'queued'
+          AND r.id = (SELECT q.id FROM runs q WHERE q.session_id = r.session_id
+                      AND q.state IN ('queued', 'interrupted') ORDER BY q.id LIMIT 1)
+          AND NOT EXISTS (SELECT 1 FROM runs x WHERE x.session_id = r.session_id AND x.state = 'running')
+        ORDER BY r.id LIMIT ?`),
+      queuedBefore: db.prepare("SELECT count(*) AS n FROM runs WHERE state = 'queued' AND id < ?"),
+      countRuns: db.prepare('SELECT state, count(*) AS n FROM runs GROUP BY state'),
+      sessionEvents: db.prepare('SELECT * FROM events WHERE session_id = ? AND position > ? ORDER BY position LIMIT ?'),
+      allEvents: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
+      ownerEvents: db.prepare(`SELECT e.* FROM events e JOIN sessions s ON s.id = e.session_id
+        WHERE e.position > ? AND s.owner = ? ORDER BY e.position LIMIT ?`),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    if (this.db.open) this.db.close();
+  }
+
+  onEvents(listener: EventsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * One write transaction (BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock).
+   * Events appended inside are published only after the commit succeeded, in log order.
+   */
+  private write<T>(fn: (tx: Tx) => T): T {
+    const committed: AgentEvent[] = [];
+    const tx: Tx = {
+      emit: (sessionId, runId, events) => {
+        const ts = now();
+        const bumped = this.stmt.bumpSeq.get(events.length, ts, sessionId) as { last_seq: number } | undefined;
+        if (!bumped) throw new AppError('session_not_found', `session ${sessionId} does not exist`);
+        let seq = bumped.last_seq - events.length;
+        const out = events.map((e) => {
+          seq += 1;
+          const row = this.stmt.insertEvent.get(sessionId, seq, e.type, runId, ts, JSON.stringify(e.data ?? null));
+          return toEvent(row as EventRow);
+        });
+        committed.push(...out);
+        return out;
+      },
+    };
+    const result = this.db.transaction(() => fn(tx)).immediate();
+    if (committed.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(committed);
+        } catch {
+          // A faulty subscriber must not undo or hide a committed write; it owns its own errors.
+        }
+      }
+    }
+    return result;
+  }
+
+  private saveIdempotent(idem: IdempotencyWrite | undefined, body: unknown): void {
+    if (!idem) return;
+    this.stmt.putIdem.run(idem.principal, idem.route, idem.key, idem.requestHash, idem.status, JSON.stringify(body), now());
+  }
+
+  async getIdempotent(principal: string, route: string, key: string): Promise<StoredResponse | undefined> {
+    const row = this.stmt.getIdem.get(principal, route, key) as
+      | { request_hash: string; status: number; response: string }
+      | undefined;
+    if (!row) return undefined;
+    return { requestHash: row.request_hash, status: row.status, body: JSON.parse(row.response) };
+  }
+
+  async pruneIdempotency(olderThan: Date): Promise<number> {
+    return this.stmt.pruneIdem.run(olderThan.toISOString()).changes;
+  }
+
+  private sessionRow(id: string): SessionRow {
+    const row = this.stmt.getSession.get(id) as SessionRow | undefined;
+    if (!row) throw new AppError('session_not_found', `session ${id} does not exist`);
+    return row;
+  }
+
+  async createSession(input: NewSession, idem?: IdempotencyWrite): Promise<Session> {
+    return this.write((tx) => {
+      const id = newId('ses');
+      const ts = now();
+      let root = id;
+      let depth = 0;
+      if (input.parent_session_id) {
+        const parent = this.sessionRow(input.parent_session_id);
+        root = parent.root_session_id;
+        depth = parent.depth + 1;
+      }
+      this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
+        input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, ts, ts);
+      const created = toSession(this.sessionRow(id));
+      tx.emit(id, null, [{ type: 'session.created', data: { session: created } }]);
+      const session = toSession(this.sessionRow(id));
+      this.saveIdempotent(idem, { session });
+      return session;
+    });
+  }
+
+  async getSession(id: string): Promise<Session | undefined> {
+    const row = this.stmt.getSession.get(id) as SessionRow | undefined;
+    return row ? toSession(row) : undefined;
+  }
+
+  async listSessions(owner: string, opts: { limit: number; cursor?: string | undefined }): Promise<Page<Session>> {
+    // Newest first; fetch one extra row to know whether another page exists.
+    const rows = this.stmt.listSessions.all(owner, opts.cursor ?? '\uffff', opts.limit + 1) as SessionRow[];
+    const items = rows.slice(0, opts.limit).map(toSession);
+    return { items, next_cursor: rows.length > opts.limit ? items[items.length - 1]!.id : null };
+  }
+
+  async setThreadId(sessionId: string, provider: string, threadId: string): Promise<Session> {
+    return this.write((tx) => {
+      const row = this.sessionRow(sessionId);
+      const threadIds = { ...(JSON.parse(row.thread_ids) as Record<string, string>), [provider]: threadId };
+      this.stmt.setThreadIds.run(JSON.stringify(threadIds), now(), sessionId);
+      tx.emit(sessionId, null, [{ type: 'session.thread', data: { provider, thread_id: threadId } }]);
+      return toSession(this.sessionRow(sessionId));
+    });
+  }
+
+  private insertRun(tx: Tx, sessionId: string, input: NewRun, messageId: string | null, id = newId('run')): Run {
+    const ts = now();
+    const row = this.stmt.insertRun.get(id, sessionId, input.provider, input.prompt, messageId,
+      input.parent_run_id ?? null, ts, ts) as RunRow;
+    const run = toRun(row);
+    tx.emit(sessionId, run.id, [{ type: 'run.queued', data: { run, from: null } }]);
+    return run;
+  }
+
+  private insertMessage(tx: Tx, m: Omit<Message, 'id' | 'created_at'>): Message {
+    const message = this.stmt.insertMessage.get(newId('msg'), m.session_id, m.role, m.text, m.run_id,
+      m.request_id, now()) as Message;
+    tx.emit(m.session_id, m.run_id, [{ type: 'message.created', data: { message } }]);
+    return message;
+  }
+
+  async postMessage(input: NewMessage, idem?: IdempotencyWrite): Promise<{ message: Message; run: Run | null }> {
+    return this.write((tx) => {
+      this.sessionRow(input.session_id);
+      // Ids first, so the message already names the run it starts when its event is written.
+      const runId = input.run ? newId('run') : null;
+      const message = this.insertMessage(tx, {
+        session_id: input.session_id,
+        role: input.role,
+        text: input.text,
+        run_id: runId,
+        request_id: input.request_id ?? null,
+      });
+      const run = input.run ? this.insertRun(tx, input.session_id, input.run, message.id, runId!) : null;
+      const result = { message, run };
+      this.saveIdempotent(idem, result);
+      return result;
+    });
+  }
+
+  async listMessages(sessionId: string): Promise<Message[]> {
+    return this.stmt.listMessages.all(sessionId) as Message[];
+  }
+
+  async createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run> {
+    return this.write((tx) => {
+      this.sessionRow(sessionId);
+      const run = this.insertRun(tx, sessionId, input, null);
+      this.saveIdempotent(idem, { run });
+      return run;
+    });
+  }
+
+  private runRow(id: string): RunRow {
+    const row = this.stmt.getRun.get(id) as RunRow | undefined;
+    if (!row) throw new AppError('run_not_found', `run ${id} does not exist`);
+    return row;
+  }
+
+  async getRun(id: string): Promise<RunWithPgid | undefined> {
+    const row = this.stmt.getRun.get(id) as RunRow | undefined;
+    return row ? toRunWithPgid(row) : undefined;
+  }
+
+  async listRunsByState(state: RunState): Promise<RunWithPgid[]> {
+    return (this.stmt.runsByState.all(state) as RunRow[]).map(toRunWithPgid);
+  }
+
+  async listDispatchable(limit: number): Promise<Run[]> {
+    return (this.stmt.dispatchable.all(limit) as RunRow[]).map(toRun);
+  }
+
+  async queuePosition(runId: string): Promise<number | null> {
+    const run = this.runRow(runId);
+    if (run.state !== 'queued') return null;
+    return (this.stmt.queuedBefore.get(runId) as { n: number }).n + 1;
+  }
+
+  async countRuns(): Promise<QueueCounts> {
+    const counts = Object.fromEntries(RUN_STATES.map((s) => [`${s}_count`, 0])) as unknown as QueueCounts;
+    for (const row of this.stmt.countRuns.all() as { state: RunState; n: number }[]) {
+      counts[`${row.state}_count`] = row.n;
+    }
+    return counts;
+  }
+
+  private applyPatch(runId: string, fields: Record<string, unknown>): RunRow {
+    const columns = Object.keys(fields);
+    const sql = `UPDATE runs SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id RETURNING *`;
+    const values: Record<string, unknown> = { id: runId };
+    for (const [k, v] of Object.entries(fields)) {
+      values[k] = k === 'usage' && v !== null && v !== undefined ? JSON.stringify(v) : v;
+    }
+    return this.db.prepare(sql).get(values) as RunRow;
+  }
+
+  async transitionRun(runId: string, to: RunState, opts: TransitionOptions = {}): Promise<Run> {
+    return this.write((tx) => {
+      const current = this.runRow(runId);
+      const from = current.state as RunState;
+      if (opts.expected && from !== opts.expected) {
+        throw new AppError('state_mismatch', `run ${runId} is ${from}, not ${opts.expected}`, {
+          run_id: runId,
+          current_state: from,
+          expected_state: opts.expected,
+        });
+      }
+      assertTransition(runId, from, to);
+      const ts = now();
+      const fields: Record<string, unknown> = { ...opts.patch, state: to, updated_at: ts };
+      if (to === 'running') {
+        fields.started_at = ts;
+        fields.attempt = current.attempt + 1;
+      }
+      if (to === 'queued') Object.assign(fields, { worker_id: null, pid: null, pgid: null });
+      if (isTerminal(to)) fields.ended_at = ts;
+      const run = toRun(this.applyPatch(runId, fields));
+      const data: Record<string, unknown> = { run, from };
+      if (opts.reason) data.reason = opts.reason;
+      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data }]);
+      if (to === 'completed' && run.final_text) {
+        this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
+      }
+      return run;
+    });
+  }
+
+  async updateRun(runId: string, patch: RunPatch, event?: NewEvent): Promise<Run> {
+    return this.write((tx) => {
+      this.runRow(runId);
+      const run = toRun(this.applyPatch(runId, { ...patch, updated_at: now() }));
+      if (event) tx.emit(run.session_id, run.id, [event]);
+      return run;
+    });
+  }
+
+  async appendEvents(sessionId: string, runId: string | null, events: NewEvent[]): Promise<AgentEvent[]> {
+    if (events.length === 0) return [];
+    return this.write((tx) => tx.emit(sessionId, runId, events));
+  }
+
+  async listEvents(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]> {
+    return (this.stmt.sessionEvents.all(sessionId, afterPosition, limit) as EventRow[]).map(toEvent);
+  }
+
+  async listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]> {
+    const rows = owner === null
+      ? this.stmt.allEvents.all(afterPosition, limit)
+      : this.stmt.ownerEvents.all(afterPosition, owner, limit);
+    return (rows as EventRow[]).map(toEvent);
+  }
+}
