@@ -10,6 +10,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { newId } from '../domain/ids.js';
+import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -32,8 +33,10 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     disableRequestLogging: true,
     genReqId: () => newId('req'),
     requestIdHeader: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  // The API speaks JSON only; anything else is a 415, not a string body that fails validation.
+  app.removeContentTypeParser('text/plain');
 
   installProblemHandlers(app);
   app.addHook('onSend', async (request, reply) => {

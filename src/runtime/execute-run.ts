@@ -28,6 +28,8 @@ export interface ActiveRun {
   pid: number | null;
   stop: StopRequest | null;
   proc: AgentProcess | null;
+  /** The process is gone; only the final write remains. */
+  exited: boolean;
   /** Settles when the run's final state is written. */
   done: Promise<void>;
   startedAt: number;
@@ -124,6 +126,7 @@ export async function executeRun(
   try {
     exit = await proc.exited;
   } finally {
+    active.exited = true;
     clearTimeout(wallTimer);
     clearTimeout(idleTimer);
   }

@@ -15,6 +15,8 @@ export interface PoolOptions extends ExecutionSettings {
   codexInvocation: { profile: string | null; extra_args: string[] };
 }
 
+const TERMINAL_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+
 interface WorkerSlot {
   id: string;
   active: ActiveRun | null;
@@ -48,10 +50,26 @@ export class WorkerPool implements Runtime {
   async start(): Promise<void> {
     await recoverInterruptedRuns(this.store, this.providers, { resumeInterrupted: this.opts.resumeInterrupted, log: this.log });
     this.unsubscribe = this.store.onEvents((events) => {
-      if (events.some((e) => e.type === 'run.queued')) this.nudge();
+      let queued = false;
+      for (const event of events) {
+        if (event.type === 'run.queued') queued = true;
+        else if (event.run_id && TERMINAL_EVENTS.has(event.type)) this.stopIfEndedElsewhere(event.run_id, event.type);
+      }
+      if (queued) this.nudge();
     });
     this.started = true;
     this.nudge();
+  }
+
+  /**
+   * A run of ours was ended by someone else (a manual transition): its process must not outlive
+   * it. Our own final write happens after the process is gone, so it never lands here live.
+   */
+  private stopIfEndedElsewhere(runId: string, type: string): void {
+    const active = this.active.get(runId);
+    if (!active?.proc || active.stop || active.exited) return;
+    active.stop = { kind: 'cancel', reason: `run ended elsewhere (${type})` };
+    active.proc.terminate(this.opts.cancelGraceMs);
   }
 
   workers(): Worker[] {
@@ -98,7 +116,7 @@ export class WorkerPool implements Runtime {
 
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
-    const active: ActiveRun = { runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, done: Promise.resolve(), startedAt: Date.now() };
+    const active: ActiveRun = { runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, exited: false, done: Promise.resolve(), startedAt: Date.now() };
     slot.active = active;
     this.active.set(run.id, active);
     try {

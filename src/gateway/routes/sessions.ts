@@ -14,6 +14,10 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
   app.post(
     '/sessions',
     {
+      // Every field is optional, so an empty POST is a valid request.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         summary: 'Create a session',
         body: Type.Optional(

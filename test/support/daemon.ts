@@ -1,0 +1,72 @@
+/**
+ * Starts a real agentd for a test — the same composition root `agentd` uses — on a free port
+ * (127.0.0.1, port 0) with a temporary database. `restart()` closes it and starts a new daemon
+ * on the same database file, as a user restarting agentd would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { configFromOptions, type Config } from '../../src/config.js';
+import { startDaemon, type Daemon } from '../../src/daemon.js';
+
+export interface TestDaemon {
+  readonly url: string;
+  readonly daemon: Daemon;
+  readonly dir: string;
+  readonly dbPath: string;
+  /** fetch against the daemon with the JSON body and optional bearer token. */
+  api(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  restart(overrides?: Partial<Config>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestDaemon(overrides: Partial<Config> = {}, options: Record<string, unknown> = {}): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'agentd-test-'));
+  const dbPath = join(dir, 'agentd.db');
+  const base = (o: Partial<Config>): Config => ({
+    ...configFromOptions({ port: 0, db: dbPath, ...options }, { PATH: process.env.PATH ?? '' }, dir),
+    logLevel: 'silent',
+    ...o,
+  });
+  let current = await startDaemon(base(overrides), pino({ level: 'silent' }));
+  let lastOverrides = overrides;
+  const handle: TestDaemon = {
+    get url() {
+      return current.url;
+    },
+    get daemon() {
+      return current;
+    },
+    dir,
+    dbPath,
+    async api(method, path, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      const res = await fetch(current.url + path, {
+        method,
+        headers,
+        ...(opts.body !== undefined && { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }),
+      });
+      const text = await res.text();
+      let body: unknown = text;
+      try {
+        body = text ? JSON.parse(text) : null;
+      } catch {
+        // keep the raw text
+      }
+      return { status: res.status, body, headers: res.headers };
+    },
+    async restart(next) {
+      await current.close();
+      lastOverrides = next ?? lastOverrides;
+      current = await startDaemon(base({ ...lastOverrides, port: 0 }), pino({ level: 'silent' }));
+    },
+    async close() {
+      await current.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return handle;
+}
