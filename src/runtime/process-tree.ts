@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /** Parent pid and process group of every process, read from /proc (Linux). Empty elsewhere. */
 function processTable(): { pid: number; ppid: number; pgid: number }[] {
@@ -42,12 +42,19 @@ export function groupAndDescendants(rootPid: number, pgid: number): number[] {
   return [...found];
 }
 
+/** Whether `pid` runs. A zombie (dead, waiting for its parent or init to reap it) does not. */
 export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    // No /proc (not Linux) or it just went away: trust the signal probe above.
+    return existsSync(`/proc/${pid}`) || process.platform !== 'linux';
   }
 }
 
