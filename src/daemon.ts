@@ -55,7 +55,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const watcher = new RunWatcher(store);
     const sessions = new SessionService(store, {
       defaultProvider: config.defaultProvider,
-      availableProviders: () => [...new Set(['codex', 'claude', ...providers.keys()])].filter((p) => providers.has(p)),
+      availableProviders: () => [...providers.keys()],
       defaultCwd: process.cwd(),
     });
     const runs = new RunService(store, sessions, pool, watcher);

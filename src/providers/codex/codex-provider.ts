@@ -1,0 +1,37 @@
+import type { Provider, TurnContext } from '../provider.js';
+import { CodexParser } from './parse.js';
+
+export interface CodexOptions {
+  bin: string;
+  profile: string | null;
+  extraArgs: string[];
+}
+
+/**
+ * The `codex` CLI: `codex exec --json` for a first turn, `codex exec resume <thread_id> --json` for
+ * every later one, so the session stays one conversation. `--codex-extra-arg`s go right before the
+ * prompt. (`resume` rejects `--sandbox`/`--color`; pass `-c sandbox_mode="…"` as an extra arg.)
+ */
+export class CodexProvider implements Provider {
+  readonly name = 'codex';
+  readonly canResume = true;
+
+  constructor(private readonly opts: CodexOptions) {}
+
+  buildTurn(ctx: TurnContext) {
+    const argv = [this.opts.bin, 'exec'];
+    if (ctx.threadId) argv.push('resume', ctx.threadId);
+    argv.push('--json', '--skip-git-repo-check');
+    if (this.opts.profile) argv.push('--profile', this.opts.profile);
+    argv.push(...this.opts.extraArgs, ctx.run.prompt);
+    return { argv, env: ctx.env, cwd: ctx.session.cwd };
+  }
+
+  createParser() {
+    return new CodexParser();
+  }
+
+  invocation() {
+    return { profile: this.opts.profile, extra_args: this.opts.extraArgs };
+  }
+}
