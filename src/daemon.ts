@@ -13,6 +13,9 @@ import { WorkerPool } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
 import { SessionService } from './services/sessions.js';
 import { RunService } from './services/runs.js';
+import { Access } from './services/access.js';
+import { DelegationService } from './services/delegation.js';
+import { RunTokens } from './services/run-tokens.js';
 import { IdempotencyGuard } from './gateway/idempotency.js';
 import { TokenRegistry } from './gateway/auth.js';
 import { buildApp } from './gateway/app.js';
@@ -40,6 +43,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const startedAt = new Date();
     const providers = buildProviders(config);
     const tokens = new TokenRegistry(config.authTokens);
+    const runTokens = new RunTokens(store);
     let url = '';
     const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
     const pool = new WorkerPool(store, providers, {
@@ -51,14 +55,16 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       cancelGraceMs: config.cancelGraceMs,
       baseEnv: config.agentEnv,
       daemonUrl: () => url,
+      mintRunToken: (runId) => runTokens.mint(runId),
     }, log);
     const watcher = new RunWatcher(store);
-    const sessions = new SessionService(store, {
+    const sessions = new SessionService(store, new Access(store), {
       defaultProvider: config.defaultProvider,
       availableProviders: () => [...providers.keys()],
       defaultCwd: process.cwd(),
     });
     const runs = new RunService(store, sessions, pool, watcher);
+    const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
     const s = store;
     const status = async (): Promise<DaemonStatus> => {
       const workers = pool.workers();
@@ -79,7 +85,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         auth_enabled: tokens.enabled,
       };
     };
-    const deps: GatewayDeps = { sessions, runs, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -4,6 +4,8 @@ import { sessionCommand } from './commands/session.js';
 import { messageCommand } from './commands/message.js';
 import { eventsCommand } from './commands/events.js';
 import { runCommand } from './commands/run.js';
+import { toolCommand } from './commands/tool.js';
+import { requestsCommand } from './commands/requests.js';
 
 /** Command groups added by later features register here, so the program is built in one place. */
 export function buildProgram(version: string, extra: Command[] = []): Command {
@@ -16,7 +18,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .option('--field <path>', 'print one field of the response, e.g. session.id')
     .showHelpAfterError()
     .exitOverride();
-  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), ...extra]) {
+  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), ...extra]) {
     program.addCommand(sub);
   }
   // Subcommands inherit the error handling: usage errors throw instead of exiting with 1.

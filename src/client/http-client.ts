@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AgentEvent, DaemonStatus, Diagnostics, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { AgentEvent, DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -114,5 +114,26 @@ export class AgentdClient {
 
   diagnoseRun(id: string) {
     return this.request<{ run: Run; diagnostics: Diagnostics }>('GET', `runs/${encodeURIComponent(id)}/diagnose`);
+  }
+
+  spawnFromRun(runId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string }) {
+    return this.request<{ session: Session; run: Run }>('POST', `runs/${encodeURIComponent(runId)}/spawn`, { body: input });
+  }
+
+  sendToSession(sessionId: string, input: { text: string; request_id?: string; idempotency_key?: string }) {
+    return this.request<{ message: Message; run: Run; answered: EscalationRequest[] }>(
+      'POST', `sessions/${encodeURIComponent(sessionId)}/send`, { body: input });
+  }
+
+  replyParent(runId: string, input: { text: string; request_kind: string; idempotency_key?: string }) {
+    return this.request<{ request: EscalationRequest; message: Message }>('POST', `runs/${encodeURIComponent(runId)}/reply-parent`, { body: input });
+  }
+
+  listRequests(sessionId: string, state?: string) {
+    return this.request<{ requests: EscalationRequest[] }>('GET', `sessions/${encodeURIComponent(sessionId)}/requests`, { query: { state } });
+  }
+
+  respondToRequest(requestId: string, input: { text: string; idempotency_key?: string }) {
+    return this.request<{ request: EscalationRequest; message: Message; run: Run }>('POST', `requests/${encodeURIComponent(requestId)}/respond`, { body: input });
   }
 }

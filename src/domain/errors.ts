@@ -24,6 +24,8 @@ export const ERRORS = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused with a different request' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
+  no_parent_session: { status: 409, title: 'Run has no parent session' },
+  token_expired: { status: 401, title: 'Run token no longer valid' },
   unknown_provider: { status: 422, title: 'Unknown provider' },
   invalid_cwd: { status: 422, title: 'Working directory is not usable' },
   too_many_requests: { status: 429, title: 'Too many requests' },

@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
+import { delegationRoutes } from './routes/delegation.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
@@ -31,7 +32,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     bodyLimit: opts.bodyLimitBytes,
     // One log line per request, written in onResponse below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => newId('req'),
+    genReqId: () => newId('http'),
     requestIdHeader: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -57,12 +58,13 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
       security: [{ bearer: [] }],
     },
   });
-  installAuth(app, deps.tokens);
+  installAuth(app, deps.tokens, deps.runTokens);
 
   await app.register(healthRoutes, { deps });
   await app.register(sessionRoutes, { deps });
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
+  await app.register(delegationRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -3,7 +3,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export interface Principal {
   /** Stable id recorded as a session's owner. Derived from the token, never the token itself. */
   id: string;
-  kind: 'operator' | 'local';
+  kind: 'operator' | 'local' | 'run';
+  /** For a run token: the run it was minted for, which bounds what it may reach. */
+  run?: { runId: string; sessionId: string; rootSessionId: string };
 }
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();

@@ -1,5 +1,7 @@
 import type { SessionService } from '../services/sessions.js';
 import type { RunService } from '../services/runs.js';
+import type { DelegationService } from '../services/delegation.js';
+import type { RunTokens } from '../services/run-tokens.js';
 import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
@@ -8,6 +10,8 @@ import type { TokenRegistry } from './auth.js';
 export interface GatewayDeps {
   sessions: SessionService;
   runs: RunService;
+  delegation: DelegationService;
+  runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;
   status: () => Promise<DaemonStatus>;

@@ -8,7 +8,7 @@ export function problemBody(code: ErrorCode, detail: string, extra?: Record<stri
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra?: Record<string, unknown>) {
   const body = problemBody(code, detail, extra, reply.request.url.split('?')[0]);
-  if (code === 'unauthorized') reply.header('WWW-Authenticate', 'Bearer realm="agentd"');
+  if (code === 'unauthorized' || code === 'token_expired') reply.header('WWW-Authenticate', 'Bearer realm="agentd"');
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 

@@ -159,3 +159,25 @@ export const DiagnosticsSchema = Type.Object({
   likely_issue: Type.String({ description: 'Plain words on why the run is where it is' }),
 });
 export type Diagnostics = Static<typeof DiagnosticsSchema>;
+
+export const REQUEST_KINDS = ['approval_request', 'permission_request', 'question', 'progress', 'result'] as const;
+export const RequestKindSchema = Type.Union(REQUEST_KINDS.map((k) => Type.Literal(k)));
+
+export const RequestSchema = Type.Object({
+  id: Type.String(),
+  parent_session_id: Type.String(),
+  child_session_id: Type.String(),
+  child_run_id: Type.String(),
+  kind: RequestKindSchema,
+  text: Type.String(),
+  state: Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')], {
+    description: 'open until answered; progress and result are noted and need no answer',
+  }),
+  message_id: Type.String({ description: 'The message written into the parent session' }),
+  answer_text: Nullable(Type.String()),
+  answer_message_id: Nullable(Type.String()),
+  answer_run_id: Nullable(Type.String()),
+  created_at: Timestamp,
+  answered_at: Nullable(Timestamp),
+});
+export type EscalationRequest = Static<typeof RequestSchema>;

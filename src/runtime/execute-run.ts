@@ -12,6 +12,8 @@ export interface ExecutionSettings {
   cancelGraceMs: number;
   baseEnv: NodeJS.ProcessEnv;
   daemonUrl: () => string;
+  /** A token for this run's agent to call back with (`AGENTD_TOKEN`), valid while the run runs. */
+  mintRunToken: (runId: string) => Promise<string>;
 }
 
 /** Why a run is being stopped by us rather than ending by itself. */
@@ -63,7 +65,7 @@ export async function executeRun(
     run,
     session,
     threadId,
-    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session),
+    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, await settings.mintRunToken(run.id)),
   });
   const parser = provider.createParser();
 

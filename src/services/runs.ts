@@ -34,6 +34,7 @@ export class RunService {
     input: { session_id: string; prompt: string },
     idem?: IdempotencyWrite,
   ): Promise<{ run: Run }> {
+    this.sessions.access.requireOperator(principal, 'queue runs directly');
     const session = await this.sessions.visible(principal, input.session_id);
     const run = await this.store.createRun(session.id, { provider: session.provider, prompt: input.prompt }, idem);
     return { run };
@@ -45,6 +46,7 @@ export class RunService {
     input: { state: RunState; expected_state?: RunState | undefined; reason?: string | undefined },
   ): Promise<{ run: Run }> {
     await this.visible(principal, runId);
+    this.sessions.access.requireOperator(principal, 'force run transitions');
     const run = await this.store.transitionRun(runId, input.state, {
       expected: input.expected_state,
       reason: input.reason ?? 'manual transition',
@@ -53,7 +55,8 @@ export class RunService {
   }
 
   async cancel(principal: Principal, runId: string): Promise<{ run: Run }> {
-    await this.visible(principal, runId);
+    const run = await this.visible(principal, runId);
+    await this.sessions.access.requireBelow(principal, run.session_id, 'cancel runs in');
     return { run: await this.runtime.cancel(runId, 'cancelled by request') };
   }
 

@@ -5,6 +5,7 @@ import { positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
 import type { Principal } from '../gateway/auth.js';
+import type { Access } from './access.js';
 
 export interface SessionServiceOptions {
   defaultProvider: string;
@@ -15,12 +16,16 @@ export interface SessionServiceOptions {
 
 /** Domain rules for sessions and their messages; routes stay thin. */
 export class SessionService {
-  constructor(private readonly store: Store, private readonly opts: SessionServiceOptions) {}
+  constructor(
+    private readonly store: Store,
+    readonly access: Access,
+    private readonly opts: SessionServiceOptions,
+  ) {}
 
   /** A session the principal may see. Another owner's session is reported missing, not forbidden. */
   async visible(principal: Principal, id: string): Promise<Session> {
     const session = await this.store.getSession(id);
-    if (!session || session.owner !== principal.id) {
+    if (!session || !this.access.canSee(principal, session)) {
       throw new AppError('session_not_found', `session ${id} does not exist`);
     }
     return session;
@@ -51,6 +56,7 @@ export class SessionService {
     input: { title?: string | undefined; provider?: string | undefined; cwd?: string | undefined },
     idem?: IdempotencyWrite,
   ): Promise<{ session: Session }> {
+    this.access.requireOperator(principal, 'create top-level sessions; spawn a child instead');
     const provider = input.provider ?? this.opts.defaultProvider;
     this.checkProvider(provider);
     const cwd = this.resolveCwd(input.cwd);
@@ -59,6 +65,7 @@ export class SessionService {
   }
 
   async list(principal: Principal, limit: number, cursor: string | undefined): Promise<Page<Session>> {
+    this.access.requireOperator(principal, 'list sessions');
     return this.store.listSessions(principal.id, { limit, cursor });
   }
 
@@ -69,6 +76,7 @@ export class SessionService {
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run | null }> {
     const session = await this.visible(principal, sessionId);
+    await this.access.requireBelow(principal, session.id, 'post messages to');
     // A user message is a turn for the agent: it queues a run. Other roles are only recorded.
     const run = input.role === 'user' ? { provider: session.provider, prompt: input.text } : undefined;
     return this.store.postMessage({ session_id: session.id, role: input.role, text: input.text, run }, idem);

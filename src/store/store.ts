@@ -3,7 +3,7 @@
  * that changes state writes the change and the event(s) announcing it in one transaction, then
  * hands the committed events to `onEvents` listeners in log order.
  */
-import type { AgentEvent, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
+import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
@@ -77,6 +77,21 @@ export interface RunWithPgid extends Run {
   pgid: number | null;
 }
 
+export interface SpawnInput {
+  parentSessionId: string;
+  parentRunId: string | null;
+  owner: string;
+  provider: string;
+  cwd: string;
+  title: string | null;
+  task: string;
+}
+
+export interface SpawnLimits {
+  maxDepth: number;
+  maxChildren: number;
+}
+
 export type EventsListener = (events: AgentEvent[]) => void;
 
 export interface Store {
@@ -111,4 +126,21 @@ export interface Store {
   listEvents(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   /** Events of every session owned by `owner` strictly after `afterPosition` (global order). */
   listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]>;
+
+  // Agent-to-agent: each one transaction with its events (see sqlite/delegation.ts).
+  spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }>;
+  replyParent(
+    input: { runId: string; kind: EscalationRequest['kind']; text: string },
+    idem?: IdempotencyWrite,
+  ): Promise<{ request: EscalationRequest; message: Message }>;
+  sendToSession(
+    input: { sessionId: string; text: string; requestId?: string | undefined },
+    idem?: IdempotencyWrite,
+  ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
+  getRequest(id: string): Promise<EscalationRequest | undefined>;
+  listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
+  /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */
+  isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;
+  saveRunToken(runId: string, tokenHash: string): Promise<void>;
+  runIdForToken(tokenHash: string): Promise<string | undefined>;
 }

@@ -12,6 +12,9 @@ export const daemonRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         response: { 200: DaemonStatusSchema, ...problemResponses },
       },
     },
-    async () => deps.status(),
+    async (request) => {
+      deps.sessions.access.requireOperator(request.principal, 'read daemon-wide status');
+      return deps.status();
+    },
   );
 };

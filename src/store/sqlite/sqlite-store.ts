@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { assertTransition, isTerminal, RUN_STATES, type RunState } from '../../domain/run-states.js';
-import type { AgentEvent, Message, QueueCounts, Run, Session } from '../../protocol/schemas.js';
+import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../../protocol/schemas.js';
 import type {
   EventsListener,
   IdempotencyWrite,
@@ -11,6 +11,8 @@ import type {
   NewRun,
   NewSession,
   Page,
+  SpawnInput,
+  SpawnLimits,
   RunPatch,
   RunWithPgid,
   Store,
@@ -18,18 +20,22 @@ import type {
   TransitionOptions,
 } from '../store.js';
 import { openDatabase } from './open.js';
+import {
+  announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
+} from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 
 const now = () => new Date().toISOString();
 
 /** Inside a write transaction: append events to the log; they are published after commit. */
-interface Tx {
+export interface Tx {
   emit(sessionId: string, runId: string | null, events: NewEvent[]): AgentEvent[];
 }
 
 export class SqliteStore implements Store {
   readonly path: string;
-  private readonly db: Database.Database;
+  /** @internal */
+  readonly db: Database.Database;
   private readonly listeners = new Set<EventsListener>();
   private readonly stmt;
 
@@ -90,7 +96,8 @@ export class SqliteStore implements Store {
    * One write transaction (BEGIN IMMEDIATE, so two writers never deadlock upgrading a read lock).
    * Events appended inside are published only after the commit succeeded, in log order.
    */
-  private write<T>(fn: (tx: Tx) => T): T {
+  /** @internal for sibling modules of this store */
+  write<T>(fn: (tx: Tx) => T): T {
     const committed: AgentEvent[] = [];
     const tx: Tx = {
       emit: (sessionId, runId, events) => {
@@ -120,7 +127,8 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  private saveIdempotent(idem: IdempotencyWrite | undefined, body: unknown): void {
+  /** @internal for sibling modules of this store */
+  saveIdempotent(idem: IdempotencyWrite | undefined, body: unknown): void {
     if (!idem) return;
     this.stmt.putIdem.run(idem.principal, idem.route, idem.key, idem.requestHash, idem.status, JSON.stringify(body), now());
   }
@@ -137,28 +145,33 @@ export class SqliteStore implements Store {
     return this.stmt.pruneIdem.run(olderThan.toISOString()).changes;
   }
 
-  private sessionRow(id: string): SessionRow {
+  /** @internal for sibling modules of this store */
+  sessionRow(id: string): SessionRow {
     const row = this.stmt.getSession.get(id) as SessionRow | undefined;
     if (!row) throw new AppError('session_not_found', `session ${id} does not exist`);
     return row;
   }
 
+  /** @internal Inserts a session (child of `parent_session_id` when set) and its session.created event. */
+  insertSession(tx: Tx, input: NewSession): Session {
+    const id = newId('ses');
+    const ts = now();
+    let root = id;
+    let depth = 0;
+    if (input.parent_session_id) {
+      const parent = this.sessionRow(input.parent_session_id);
+      root = parent.root_session_id;
+      depth = parent.depth + 1;
+    }
+    this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
+      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, ts, ts);
+    tx.emit(id, null, [{ type: 'session.created', data: { session: toSession(this.sessionRow(id)) } }]);
+    return toSession(this.sessionRow(id));
+  }
+
   async createSession(input: NewSession, idem?: IdempotencyWrite): Promise<Session> {
     return this.write((tx) => {
-      const id = newId('ses');
-      const ts = now();
-      let root = id;
-      let depth = 0;
-      if (input.parent_session_id) {
-        const parent = this.sessionRow(input.parent_session_id);
-        root = parent.root_session_id;
-        depth = parent.depth + 1;
-      }
-      this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
-        input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, ts, ts);
-      const created = toSession(this.sessionRow(id));
-      tx.emit(id, null, [{ type: 'session.created', data: { session: created } }]);
-      const session = toSession(this.sessionRow(id));
+      const session = this.insertSession(tx, input);
       this.saveIdempotent(idem, { session });
       return session;
     });
@@ -186,16 +199,20 @@ export class SqliteStore implements Store {
     });
   }
 
-  private insertRun(tx: Tx, sessionId: string, input: NewRun, messageId: string | null, id = newId('run')): Run {
+  /** @internal for sibling modules of this store */
+  insertRun(tx: Tx, sessionId: string, input: NewRun, messageId: string | null, id = newId('run')): Run {
     const ts = now();
+    // A run in a child session belongs to the run that spawned the session unless told otherwise.
+    const parentRunId = input.parent_run_id !== undefined ? input.parent_run_id : this.sessionRow(sessionId).parent_run_id;
     const row = this.stmt.insertRun.get(id, sessionId, input.provider, input.prompt, messageId,
-      input.parent_run_id ?? null, ts, ts) as RunRow;
+      parentRunId, ts, ts) as RunRow;
     const run = toRun(row);
     tx.emit(sessionId, run.id, [{ type: 'run.queued', data: { run, from: null } }]);
     return run;
   }
 
-  private insertMessage(tx: Tx, m: Omit<Message, 'id' | 'created_at'>): Message {
+  /** @internal for sibling modules of this store */
+  insertMessage(tx: Tx, m: Omit<Message, 'id' | 'created_at'>): Message {
     const message = this.stmt.insertMessage.get(newId('msg'), m.session_id, m.role, m.text, m.run_id,
       m.request_id, now()) as Message;
     tx.emit(m.session_id, m.run_id, [{ type: 'message.created', data: { message } }]);
@@ -234,7 +251,8 @@ export class SqliteStore implements Store {
     });
   }
 
-  private runRow(id: string): RunRow {
+  /** @internal for sibling modules of this store */
+  runRow(id: string): RunRow {
     const row = this.stmt.getRun.get(id) as RunRow | undefined;
     if (!row) throw new AppError('run_not_found', `run ${id} does not exist`);
     return row;
@@ -304,6 +322,7 @@ export class SqliteStore implements Store {
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
       }
+      if (isTerminal(to)) announceToParent(this, tx, run);
       return run;
     });
   }
@@ -331,5 +350,42 @@ export class SqliteStore implements Store {
       ? this.stmt.allEvents.all(afterPosition, limit)
       : this.stmt.ownerEvents.all(afterPosition, owner, limit);
     return (rows as EventRow[]).map(toEvent);
+  }
+
+  async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
+    return spawnChild(this, input, limits, idem);
+  }
+
+  async replyParent(input: { runId: string; kind: EscalationRequest['kind']; text: string }, idem?: IdempotencyWrite) {
+    return replyParent(this, input, idem);
+  }
+
+  async sendToSession(input: { sessionId: string; text: string; requestId?: string | undefined }, idem?: IdempotencyWrite) {
+    return sendToSession(this, input, idem);
+  }
+
+  async getRequest(id: string) {
+    return getRequestRow(this, id);
+  }
+
+  async listRequests(parentSessionId: string, state?: string) {
+    return listRequests(this, parentSessionId, state);
+  }
+
+  async isDescendant(sessionId: string, ancestorId: string): Promise<boolean> {
+    let current = this.stmt.getSession.get(sessionId) as SessionRow | undefined;
+    while (current?.parent_session_id) {
+      if (current.parent_session_id === ancestorId) return true;
+      current = this.stmt.getSession.get(current.parent_session_id) as SessionRow | undefined;
+    }
+    return false;
+  }
+
+  async saveRunToken(runId: string, tokenHash: string) {
+    saveRunToken(this, runId, tokenHash);
+  }
+
+  async runIdForToken(tokenHash: string) {
+    return runIdForToken(this, tokenHash);
   }
 }

@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSchema } from '../../protocol/schemas.js';
+import type { GatewayDeps } from '../deps.js';
+import { problemResponses } from './problems.js';
+import { respondIdempotent } from './respond.js';
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
+const Text = Type.String({ minLength: 1, maxLength: 256 * 1024 });
+const SpawnBody = Type.Object(
+  {
+    task: Text,
+    provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+    title: Type.Optional(Type.String({ maxLength: 500 })),
+    idempotency_key: IdempotencyKey,
+  },
+  { additionalProperties: false },
+);
+const Spawned = Type.Object({ session: SessionSchema, run: RunSchema });
+const Sent = Type.Object({ message: MessageSchema, run: RunSchema, answered: Type.Array(RequestSchema) });
+const Escalated = Type.Object({ request: RequestSchema, message: MessageSchema });
+const Answered = Type.Object({ request: RequestSchema, message: MessageSchema, run: RunSchema });
+
+export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const d = deps.delegation;
+
+  app.post(
+    '/runs/:id/spawn',
+    { schema: { summary: 'Spawn a child session under a run and queue its first run with the task', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromRun(request.principal, request.params.id, request.body, idem)),
+  );
+
+  app.post(
+    '/sessions/:id/spawn',
+    { schema: { summary: 'Spawn a child session under a session', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromSession(request.principal, request.params.id, request.body, idem)),
+  );
+
+  app.post(
+    '/sessions/:id/send',
+    {
+      schema: {
+        summary: "Send work to a session (a child's answer too): queues a run and answers its open requests",
+        params: Id,
+        body: Type.Object(
+          { text: Text, request_id: Type.Optional(Type.String({ maxLength: 64 })), idempotency_key: IdempotencyKey },
+          { additionalProperties: false },
+        ),
+        response: { 201: Sent, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) => d.send(request.principal, request.params.id, request.body, idem)),
+  );
+
+  app.post(
+    '/runs/:id/reply-parent',
+    {
+      schema: {
+        summary: "Escalate from a child run to its parent session (approval, permission, question, progress, result)",
+        params: Id,
+        body: Type.Object({ text: Text, request_kind: RequestKindSchema, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
+        response: { 201: Escalated, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) => d.replyParent(request.principal, request.params.id, request.body, idem)),
+  );
+
+  app.get(
+    '/sessions/:id/requests',
+    {
+      schema: {
+        summary: 'Escalations addressed to this session',
+        params: Id,
+        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')])) }),
+        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }), ...problemResponses },
+      },
+    },
+    async (request) => ({ requests: await d.listRequests(request.principal, request.params.id, request.query.state) }),
+  );
+
+  app.get(
+    '/requests/:id',
+    { schema: { summary: 'One escalation', params: Id, response: { 200: Type.Object({ request: RequestSchema }), ...problemResponses } } },
+    async (request) => ({ request: await d.getRequest(request.principal, request.params.id) }),
+  );
+
+  app.post(
+    '/requests/:id/respond',
+    {
+      schema: {
+        summary: "Answer an open escalation: the answer goes to the child session as its next turn",
+        params: Id,
+        body: Type.Object({ text: Text, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
+        response: { 201: Answered, ...problemResponses },
+      },
+    },
+    async (request, reply) =>
+      respondIdempotent(deps, request, reply, 201, (idem) => d.respond(request.principal, request.params.id, request.body.text, idem)),
+  );
+};

@@ -1,0 +1,98 @@
+import { AppError } from '../domain/errors.js';
+import type { Principal } from '../gateway/auth.js';
+import type { EscalationRequest, Message, Run, Session } from '../protocol/schemas.js';
+import type { IdempotencyWrite, SpawnLimits, Store } from '../store/store.js';
+import type { RunService } from './runs.js';
+import type { SessionService } from './sessions.js';
+
+export interface SpawnRequest {
+  task: string;
+  provider?: string | undefined;
+  cwd?: string | undefined;
+  title?: string | undefined;
+}
+
+/** Agent-to-agent rules: spawning children, sending them work, escalations and their answers. */
+export class DelegationService {
+  constructor(
+    private readonly store: Store,
+    private readonly sessions: SessionService,
+    private readonly runs: RunService,
+    private readonly limits: SpawnLimits,
+  ) {}
+
+  private get access() {
+    return this.sessions.access;
+  }
+
+  private async spawn(principal: Principal, parent: Session, parentRunId: string | null, input: SpawnRequest, idem?: IdempotencyWrite) {
+    // A child inherits its parent's agent and working directory unless told otherwise.
+    const provider = input.provider ?? parent.provider;
+    this.sessions.checkProvider(provider);
+    const cwd = input.cwd === undefined ? parent.cwd : this.sessions.resolveCwd(input.cwd);
+    return this.store.spawnChild(
+      { parentSessionId: parent.id, parentRunId, owner: parent.owner, provider, cwd, title: input.title ?? null, task: input.task },
+      this.limits,
+      idem,
+    );
+  }
+
+  async spawnFromRun(principal: Principal, runId: string, input: SpawnRequest, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }> {
+    const run = await this.runs.visible(principal, runId);
+    this.access.requireOwnRun(principal, run.id, 'spawn children');
+    const parent = await this.sessions.visible(principal, run.session_id);
+    return this.spawn(principal, parent, run.id, input, idem);
+  }
+
+  async spawnFromSession(principal: Principal, sessionId: string, input: SpawnRequest, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }> {
+    const parent = await this.sessions.visible(principal, sessionId);
+    this.access.requireOwnSession(principal, parent.id, 'spawn children');
+    // A run spawning through its session's endpoint is still the child's parent run.
+    return this.spawn(principal, parent, principal.run?.runId ?? null, input, idem);
+  }
+
+  async send(
+    principal: Principal,
+    sessionId: string,
+    input: { text: string; request_id?: string | undefined },
+    idem?: IdempotencyWrite,
+  ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }> {
+    const session = await this.sessions.visible(principal, sessionId);
+    await this.access.requireBelow(principal, session.id, 'send to');
+    return this.store.sendToSession({ sessionId: session.id, text: input.text, requestId: input.request_id }, idem);
+  }
+
+  async replyParent(
+    principal: Principal,
+    runId: string,
+    input: { text: string; request_kind: EscalationRequest['kind'] },
+    idem?: IdempotencyWrite,
+  ): Promise<{ request: EscalationRequest; message: Message }> {
+    const run = await this.runs.visible(principal, runId);
+    this.access.requireOwnRun(principal, run.id, 'reply to the parent');
+    return this.store.replyParent({ runId: run.id, kind: input.request_kind, text: input.text }, idem);
+  }
+
+  async getRequest(principal: Principal, id: string): Promise<EscalationRequest> {
+    const request = await this.store.getRequest(id);
+    if (!request) throw new AppError('request_not_found', `request ${id} does not exist`);
+    try {
+      await this.sessions.visible(principal, request.parent_session_id);
+    } catch {
+      throw new AppError('request_not_found', `request ${id} does not exist`);
+    }
+    return request;
+  }
+
+  async respond(principal: Principal, id: string, text: string, idem?: IdempotencyWrite) {
+    const request = await this.getRequest(principal, id);
+    await this.access.requireBelow(principal, request.child_session_id, 'answer requests of');
+    const result = await this.store.sendToSession({ sessionId: request.child_session_id, text, requestId: request.id }, idem);
+    return { request: result.answered[0]!, message: result.message, run: result.run };
+  }
+
+  async listRequests(principal: Principal, sessionId: string, state?: string): Promise<EscalationRequest[]> {
+    const session = await this.sessions.visible(principal, sessionId);
+    return this.store.listRequests(session.id, state);
+  }
+}
