@@ -21,7 +21,9 @@ export class CodexProvider implements Provider {
   buildTurn(ctx: TurnContext) {
     const argv = [this.opts.bin, 'exec'];
     if (ctx.threadId) argv.push('resume', ctx.threadId);
-    argv.push('--json', '--skip-git-repo-check');
+    // Non-login shells for tool commands: a login shell re-reads /etc/profile, which resets PATH
+    // and would hide the `agentctl` agentd put first on it. An extra arg can turn it back on.
+    argv.push('--json', '--skip-git-repo-check', '-c', 'allow_login_shell=false');
     if (this.opts.profile) argv.push('--profile', this.opts.profile);
     argv.push(...this.opts.extraArgs, ctx.run.prompt);
     return { argv, env: ctx.env, cwd: ctx.session.cwd };
