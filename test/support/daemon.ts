@@ -21,8 +21,13 @@ export interface TestDaemon {
   close(): Promise<void>;
 }
 
-export async function startTestDaemon(overrides: Partial<Config> = {}, options: Record<string, unknown> = {}): Promise<TestDaemon> {
+/** `overrides` may be a function of the daemon's temporary directory, for settings that live in it. */
+export async function startTestDaemon(
+  overridesOrFn: Partial<Config> | ((dir: string) => Partial<Config>) = {},
+  options: Record<string, unknown> = {},
+): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'agentd-test-'));
+  const overrides = typeof overridesOrFn === 'function' ? overridesOrFn(dir) : overridesOrFn;
   const dbPath = join(dir, 'agentd.db');
   const base = (o: Partial<Config>): Config => ({
     ...configFromOptions({ port: 0, db: dbPath, ...options }, { PATH: process.env.PATH ?? '' }, dir),
