@@ -44,6 +44,14 @@ export function eventLine(e: AgentEvent): string {
     const item = data.item as Record<string, any>;
     const detail = item.text ?? item.command ?? item.message ?? '';
     what = `${item.type}${detail ? `: ${oneLine(String(detail))}` : ''}`;
+  } else if (e.type === 'session.created') {
+    what = `${data.session?.provider} in ${data.session?.cwd}${data.session?.parent_session_id ? ` (child of ${data.session.parent_session_id})` : ''}`;
+  } else if (e.type === 'child.spawned') what = `child ${data.session?.id} (run ${data.run?.id})`;
+  else if (e.type === 'child.completed') {
+    what = `child ${data.child_session_id} ${data.state}${data.final_text ? `: ${oneLine(String(data.final_text))}` : data.error ? `: ${oneLine(String(data.error))}` : ''}`;
+  } else if (e.type === 'child.request' || e.type === 'request.answered') {
+    const r = data.request ?? {};
+    what = `${r.kind} ${r.id} ${r.state}: ${oneLine(String(e.type === 'request.answered' ? r.answer_text : r.text))}`;
   } else what = oneLine(JSON.stringify(e.data), 120);
   return `${String(e.seq).padStart(5)}  ${e.ts}  ${e.type.padEnd(16)}  ${e.run_id ?? ''}  ${what}`.replace(/ {3,}(?=\S)/g, '  ');
 }
