@@ -107,8 +107,12 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
   if (!['codex', 'claude', 'command'].includes(defaultProvider)) {
     throw new ConfigError(`unknown default provider "${defaultProvider}" (codex, claude, command)`);
   }
+  const host = o.host ?? env.AGENTD_HOST ?? '127.0.0.1';
+  if (!isLoopback(host) && authTokens.length === 0) {
+    throw new ConfigError(`refusing to listen on ${host} without an auth token: anyone who can reach it could run agents as you. Set --auth-token (or AGENTD_AUTH_TOKEN), or listen on 127.0.0.1`);
+  }
   return {
-    host: o.host ?? env.AGENTD_HOST ?? '127.0.0.1',
+    host,
     port: o.port ?? envInt(env, 'AGENTD_PORT', 8765),
     dbPath: resolve(cwd, o.db ?? env.AGENTD_DB ?? '.data/agent-orchestrator.db'),
     maxConcurrency: o.maxConcurrency ?? envInt(env, 'AGENTD_MAX_CONCURRENCY', 4, 1),
@@ -131,6 +135,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     maxChildrenPerRun: o.maxChildren ?? envInt(env, 'AGENTD_MAX_CHILDREN', 8),
     agentEnv: env,
   };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 /** Parse agentd's argv (without node and script) and environment. */

@@ -45,6 +45,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const tokens = new TokenRegistry(config.authTokens);
     const runTokens = new RunTokens(store);
     let url = '';
+    let agentUrl = '';
     const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
     const pool = new WorkerPool(store, providers, {
       maxConcurrency: config.maxConcurrency,
@@ -54,7 +55,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       idleTimeoutS: config.idleTimeoutS,
       cancelGraceMs: config.cancelGraceMs,
       baseEnv: config.agentEnv,
-      daemonUrl: () => url,
+      daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
     }, log);
     const watcher = new RunWatcher(store);
@@ -83,6 +84,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         codex_invocation: codexInvocation,
         default_provider: config.defaultProvider,
         auth_enabled: tokens.enabled,
+        open_waits: watcher.pending,
       };
     };
     const deps: GatewayDeps = { sessions, runs, delegation, runTokens, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
@@ -91,6 +93,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    // Agents on this machine reach a wildcard listener through loopback.
+    const agentHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : url.slice('http://'.length, url.lastIndexOf(':'));
+    agentUrl = `http://${agentHost}:${port}`;
     await pool.start();
 
     await store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
@@ -109,10 +114,10 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       close() {
         closing ??= (async () => {
           clearInterval(pruneTimer);
-          // Stop taking requests first, then stop runs, then the store; the lock goes last.
+          // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
+          watcher.close();
           await app.close();
           await pool.close();
-          watcher.close();
           await s.close();
           lock.release();
         })();

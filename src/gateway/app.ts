@@ -38,6 +38,14 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; anything else is a 415, not a string body that fails validation.
   app.removeContentTypeParser('text/plain');
+  // Clients often send Content-Type: application/json on a bodyless POST (cancel); that is no body,
+  // not bad JSON. Everything else goes through fastify's own (prototype-poisoning-safe) parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
 
   installProblemHandlers(app);
   app.addHook('onSend', async (request, reply) => {

@@ -139,6 +139,7 @@ export const DaemonStatusSchema = Type.Object({
   codex_invocation: CodexInvocationSchema,
   default_provider: Type.String(),
   auth_enabled: Type.Boolean(),
+  open_waits: Type.Integer({ description: 'Clients long-polling GET /runs/:id/wait right now' }),
 });
 export type DaemonStatus = Static<typeof DaemonStatusSchema>;
 

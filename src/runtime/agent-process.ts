@@ -77,7 +77,8 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
       if (killTimer) clearTimeout(killTimer);
       if (partial !== '') onLine(partial);
       partial = '';
-      resolve({ code, signal: sig, stderrTail, ...(spawnError ? { spawnError } : {}) });
+      // Node reports a negative errno as the exit code of a process that never started; there was none.
+      resolve({ code: spawnError ? null : code, signal: sig, stderrTail, ...(spawnError ? { spawnError } : {}) });
     });
   });
   return proc;

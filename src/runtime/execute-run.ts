@@ -5,6 +5,7 @@ import type { Provider, TurnOutcome } from '../providers/provider.js';
 import type { NewEvent, RunPatch, Store } from '../store/store.js';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { agentEnvironment } from './agent-env.js';
+import { processStartTime } from './process-tree.js';
 
 export interface ExecutionSettings {
   runTimeoutS: number;
@@ -113,7 +114,7 @@ export async function executeRun(
   active.proc = proc;
   active.pid = proc.pid ?? null;
   if (proc.pid !== undefined) {
-    await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
+    await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
   }
   if (settings.runTimeoutS > 0) {
     wallTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000);

@@ -15,7 +15,8 @@ export interface PoolOptions extends ExecutionSettings {
   codexInvocation: { profile: string | null; extra_args: string[] };
 }
 
-const TERMINAL_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+/** Events after which a run no longer holds its process: a worker or a session lane may be free. */
+const ENDED_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
 
 interface WorkerSlot {
   id: string;
@@ -50,12 +51,16 @@ export class WorkerPool implements Runtime {
   async start(): Promise<void> {
     await recoverInterruptedRuns(this.store, this.providers, { resumeInterrupted: this.opts.resumeInterrupted, log: this.log });
     this.unsubscribe = this.store.onEvents((events) => {
-      let queued = false;
+      let dispatch = false;
       for (const event of events) {
-        if (event.type === 'run.queued') queued = true;
-        else if (event.run_id && TERMINAL_EVENTS.has(event.type)) this.stopIfEndedElsewhere(event.run_id, event.type);
+        if (event.type === 'run.queued') dispatch = true;
+        else if (event.run_id && ENDED_EVENTS.has(event.type)) {
+          // A run ended by a transition or cancel elsewhere frees its session's lane too.
+          dispatch = true;
+          this.stopIfEndedElsewhere(event.run_id, event.type);
+        }
       }
-      if (queued) this.nudge();
+      if (dispatch) this.nudge();
     });
     this.started = true;
     this.nudge();
@@ -170,7 +175,7 @@ export class WorkerPool implements Runtime {
   private async currentRun(runId: string): Promise<Run> {
     const found = await this.store.getRun(runId);
     if (!found) throw new AppError('run_not_found', `run ${runId} does not exist`);
-    const { pgid: _pgid, ...run } = found;
+    const { pgid: _pgid, proc_start: _start, ...run } = found;
     return run;
   }
 
@@ -192,7 +197,7 @@ export class WorkerPool implements Runtime {
     const running = [...this.active.values()];
     for (const active of running) {
       active.stop ??= { kind: 'shutdown', reason: 'the daemon shut down while the run was active' };
-      active.proc?.terminate(1000);
+      active.proc?.terminate(this.opts.cancelGraceMs);
     }
     await Promise.all(running.map((a) => a.done));
   }

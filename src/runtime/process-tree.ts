@@ -42,6 +42,16 @@ export function groupAndDescendants(rootPid: number, pgid: number): number[] {
   return [...found];
 }
 
+/** The kernel's start time of `pid` (field 22 of /proc/<pid>/stat), or null where unknown. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Whether `pid` runs. A zombie (dead, waiting for its parent or init to reap it) does not. */
 export function isProcessAlive(pid: number): boolean {
   try {

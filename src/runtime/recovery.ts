@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
-import { isProcessAlive, signalTree } from './process-tree.js';
+import { isProcessAlive, processStartTime, signalTree } from './process-tree.js';
 
 /**
  * At start, no run may stay `running` from a daemon that is gone: its process tree is killed if
@@ -15,7 +15,9 @@ export async function recoverInterruptedRuns(
   opts: { resumeInterrupted: boolean; log: Logger },
 ): Promise<void> {
   for (const run of await store.listRunsByState('running')) {
-    if (run.pgid !== null && isProcessAlive(run.pgid)) {
+    // Only our own agent: after a reboot the stored pgid may belong to something else entirely.
+    const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);
+    if (ours && run.pgid !== null) {
       signalTree(run.pgid, run.pgid, 'SIGKILL');
       opts.log.warn({ run_id: run.id, pgid: run.pgid }, 'killed the process group of a run left by a previous daemon');
     }

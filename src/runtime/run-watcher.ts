@@ -11,6 +11,8 @@ type Waiter = (run: Run) => void;
 export class RunWatcher {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly unsubscribe: () => void;
+  private readonly releases = new Set<() => void>();
+  private closed = false;
 
   constructor(private readonly store: Store) {
     this.unsubscribe = store.onEvents((events) => this.onEvents(events));
@@ -40,8 +42,14 @@ export class RunWatcher {
       const current = await this.store.getRun(runId);
       if (!current) throw new Error(`run ${runId} vanished`);
       if (isTerminal(current.state)) return { run: stripPgid(current), timedOut: false };
-      const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
-      const run = await Promise.race([terminal, timeout]);
+      let release!: () => void;
+      const timeout = new Promise<null>((resolve) => {
+        release = () => resolve(null);
+        timer = setTimeout(release, timeoutMs);
+      });
+      if (this.closed) release();
+      this.releases.add(release);
+      const run = await Promise.race([terminal, timeout]).finally(() => this.releases.delete(release));
       if (run) return { run, timedOut: false };
       const latest = await this.store.getRun(runId);
       return { run: stripPgid(latest!), timedOut: !isTerminal(latest!.state) };
@@ -53,13 +61,24 @@ export class RunWatcher {
     }
   }
 
+  /** How many waits are pending (for daemon status). */
+  get pending(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
+  }
+
+  /** Ends every pending wait now (each answers with the run's current state, timed out), so a
+   *  shutdown is not held up by long-polls that may last up to an hour. */
   close(): void {
     this.unsubscribe();
+    this.closed = true;
+    for (const release of this.releases) release();
     this.waiters.clear();
   }
 }
 
-function stripPgid(run: Run & { pgid?: number | null }): Run {
-  const { pgid: _pgid, ...rest } = run;
+function stripPgid(run: Run & { pgid?: number | null; proc_start?: string | null }): Run {
+  const { pgid: _pgid, proc_start: _start, ...rest } = run;
   return rest;
 }

@@ -25,7 +25,7 @@ export class RunService {
     } catch {
       throw new AppError('run_not_found', `run ${runId} does not exist`);
     }
-    const { pgid: _pgid, ...run } = found;
+    const { pgid: _pgid, proc_start: _start, ...run } = found;
     return run;
   }
 

@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processStartTime } from '../runtime/process-tree.js';
 
 export class DatabaseLockedError extends Error {
   constructor(readonly lockPath: string, readonly holderPid: number) {
@@ -12,16 +13,6 @@ interface LockContent {
   /** The process's start time, so a recycled pid of some other process is not mistaken for us. */
   proc_start: string | null;
   started_at: string;
-}
-
-function processStartTime(pid: number): string | null {
-  try {
-    // Field 22 of /proc/<pid>/stat; the comm field may hold spaces, so split after its ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 function isAlive(lock: LockContent): boolean {

@@ -49,6 +49,7 @@ export interface RunPatch {
   worker_id?: string | null;
   pid?: number | null;
   pgid?: number | null;
+  proc_start?: string | null;
   exit_code?: number | null;
   error?: string | null;
   usage?: Record<string, unknown> | null;
@@ -73,8 +74,10 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
+/** A run with the process bookkeeping recovery needs; not part of the wire shape. */
 export interface RunWithPgid extends Run {
   pgid: number | null;
+  proc_start: string | null;
 }
 
 export interface SpawnInput {

@@ -95,4 +95,40 @@ describe('runs API', () => {
     expect(res.body.codex_invocation).toEqual({ profile: null, extra_args: [] });
     expect(res.body.uptime_s).toBeGreaterThanOrEqual(0);
   });
+
+  it('a forced transition that ends a running run stops its process and frees the session lane', async () => {
+    const sessionId = await newSession();
+    const holder = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'hold' } })).body.run;
+    const next = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'echo freed' } })).body.run;
+    let pid = null;
+    while (!pid) pid = (await d.api('GET', `/runs/${holder.id}`)).body.run.pid;
+    const forced = await d.api('POST', `/runs/${holder.id}/transition`, { body: { state: 'interrupted', expected_state: 'running' } });
+    expect(forced.body.run.state).toBe('interrupted');
+    await d.api('POST', `/runs/${holder.id}/transition`, { body: { state: 'failed', reason: 'operator gave up' } });
+    expect((await d.api('GET', `/runs/${next.id}/wait?timeout_s=20`)).body.run).toMatchObject({ state: 'completed', final_text: 'freed' });
+    const failed = (await d.api('GET', `/runs/${holder.id}`)).body.run;
+    expect(failed).toMatchObject({ state: 'failed', error: 'operator gave up' });
+    expect(() => process.kill(pid, 0)).toThrow();
+  });
+
+  it('a queued run cancelled says why, and a bodyless POST with a JSON content type is fine', async () => {
+    const sessionId = await newSession();
+    const holder = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'hold' } })).body.run;
+    const queued = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'echo x' } })).body.run;
+    const res = await d.api('POST', `/runs/${queued.id}/cancel`, { headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(res.body.run).toMatchObject({ state: 'cancelled', error: 'cancelled by request' });
+    await d.api('POST', `/runs/${holder.id}/cancel`);
+  });
+
+  it('a daemon shutdown is not held up by a long-poll: the wait answers at once', async () => {
+    const sessionId = await newSession();
+    const run = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'hold' } })).body.run;
+    const waiting = d.api('GET', `/runs/${run.id}/wait?timeout_s=3600`);
+    while ((await d.api('GET', '/daemon/status')).body.open_waits === 0);
+    await d.restart();
+    const answer = await waiting;
+    expect(answer.status).toBe(200);
+    expect(answer.body.timed_out).toBe(true);
+  });
 });

@@ -83,5 +83,9 @@ describe('agentd process', () => {
     expect((await runAgentd(['--max-concurrency', 'zero'])).code).toBe(2);
     expect((await runAgentd(['--no-such-flag'])).code).toBe(2);
     expect((await runAgentd(['--port', '0', '--db', join(dir, 'e.db')], { AGENTD_DEFAULT_PROVIDER: 'nope' })).code).toBe(2);
+    // Listening beyond loopback without a token would let anyone on the network run agents.
+    const open = await runAgentd(['--port', '0', '--host', '0.0.0.0', '--db', join(dir, 'f.db')]);
+    expect(open.code).toBe(2);
+    expect(open.output).toContain('refusing to listen on 0.0.0.0 without an auth token');
   });
 });

@@ -35,6 +35,7 @@ describe('timeouts and watchdog', () => {
     const done = (await d.api('GET', `/runs/${run.id}/wait?timeout_s=30`)).body.run;
     expect(done.state).toBe('failed');
     expect(done.error).toBe('cannot start /nonexistent/agent-binary: no such executable');
+    expect(done.exit_code).toBeNull();
     expect((await d.api('GET', '/health')).status).toBe(200);
     const next = (await d.api('POST', `/sessions/${session}/messages`, { body: { text: 'again' } })).body.run;
     expect((await d.api('GET', `/runs/${next.id}/wait?timeout_s=30`)).body.run.state).toBe('failed');

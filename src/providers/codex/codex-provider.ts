@@ -25,7 +25,7 @@ export class CodexProvider implements Provider {
     // and would hide the `agentctl` agentd put first on it. An extra arg can turn it back on.
     argv.push('--json', '--skip-git-repo-check', '-c', 'allow_login_shell=false');
     if (this.opts.profile) argv.push('--profile', this.opts.profile);
-    argv.push(...this.opts.extraArgs, ctx.run.prompt);
+    argv.push(...(ctx.threadId ? forResume(this.opts.extraArgs) : this.opts.extraArgs), ctx.run.prompt);
     return { argv, env: ctx.env, cwd: ctx.session.cwd };
   }
 
@@ -36,4 +36,26 @@ export class CodexProvider implements Provider {
   invocation() {
     return { profile: this.opts.profile, extra_args: this.opts.extraArgs };
   }
+}
+
+/**
+ * `codex exec resume` rejects `--sandbox` and `--color`, which are fine on a first turn. Rather than
+ * fail every later turn of a session, carry the sandbox over as a config override and drop color
+ * (JSON output has none).
+ */
+export function forResume(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--sandbox' || flag === '-s') {
+      const value = inline ?? args[++i];
+      if (value !== undefined) out.push('-c', `sandbox_mode="${value}"`);
+    } else if (flag === '--color') {
+      if (inline === undefined) i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }

@@ -20,7 +20,7 @@ export class CommandProvider implements Provider {
     return {
       onLine(line: string) {
         if (line.trim() !== '') last = line;
-        return { events: [{ type: 'run.item', data: { item: { id: `item_${index++}`, type: 'text', text: line } } }] };
+        return { events: [{ type: 'run.item', data: { phase: 'completed', item: { id: `item_${index++}`, type: 'text', text: line } } }] };
       },
       finish(exit: ExitInfo): TurnOutcome {
         if (exit.code === 0 && !exit.spawnError) {

@@ -47,7 +47,7 @@ export function toRunWithPgid(row: RunRow): RunWithPgid {
 
 /** The wire run: the process group id is internal bookkeeping for recovery. */
 export function toRun(row: RunRow): Run {
-  const { pgid: _pgid, ...run } = toRunWithPgid(row);
+  const { pgid: _pgid, proc_start: _start, ...run } = toRunWithPgid(row);
   return run;
 }
 

@@ -315,6 +315,8 @@ export class SqliteStore implements Store {
       }
       if (to === 'queued') Object.assign(fields, { worker_id: null, pid: null, pgid: null });
       if (isTerminal(to)) fields.ended_at = ts;
+      // A failed or cancelled run always says why, whoever ended it.
+      if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
       const data: Record<string, unknown> = { run, from };
       if (opts.reason) data.reason = opts.reason;
