@@ -3,6 +3,7 @@ import { contextOf } from '../context.js';
 import { emit, keyValues } from '../output.js';
 import { runText, waitText } from '../human.js';
 import { nonNegativeNumber } from '../parse.js';
+import { waitForRun } from '../wait.js';
 import type { Diagnostics, Run } from '../../protocol/schemas.js';
 
 const STATES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
@@ -24,12 +25,7 @@ export function runCommand(): Command {
     .option('--timeout-s <seconds>', 'give up after this long (default: wait as long as it takes)', nonNegativeNumber)
     .action(async (opts: { runId: string; timeoutS?: number }, cmd: Command) => {
       const { client, out } = contextOf(cmd);
-      const deadline = opts.timeoutS === undefined ? Infinity : Date.now() + opts.timeoutS * 1000;
-      // The server long-polls up to a minute per call; keep asking until the run ends or we give up.
-      let result = await client.waitRun(opts.runId, Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)));
-      while (result.timed_out && Date.now() < deadline) {
-        result = await client.waitRun(opts.runId, Math.min(60, Math.max(0, (deadline - Date.now()) / 1000)));
-      }
+      const result = await waitForRun(client, opts.runId, opts.timeoutS);
       emit(result, out, waitText);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { nonNegativeNumber } from '../parse.js';
+import { waitForRun } from '../wait.js';
 
 /** The run an agent runs as: agentd puts it in the agent's environment. */
 const ownRunId = () => process.env.AGENTD_RUN_ID;
@@ -75,10 +76,7 @@ export function toolCommand(): Command {
     .option('--timeout-s <seconds>', 'give up after this long', nonNegativeNumber)
     .action(async (opts: { runId: string; timeoutS?: number }, cmd: Command) => {
       const { client, out } = contextOf(cmd);
-      const deadline = opts.timeoutS === undefined ? Infinity : Date.now() + opts.timeoutS * 1000;
-      const remaining = () => Math.min(60, Math.max(0, (deadline - Date.now()) / 1000));
-      let result = await client.waitRun(opts.runId, remaining());
-      while (result.timed_out && Date.now() < deadline) result = await client.waitRun(opts.runId, remaining());
+      const result = await waitForRun(client, opts.runId, opts.timeoutS);
       emit(result, out, json);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });
