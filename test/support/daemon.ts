@@ -4,6 +4,7 @@
  * on the same database file, as a user restarting agentd would.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -49,15 +50,26 @@ export async function startTestDaemon(
       const headers: Record<string, string> = { ...opts.headers };
       if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      const res = await fetch(current.url + path, {
-        method,
-        headers,
-        ...(opts.body !== undefined && { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) }),
+      const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+      // A fresh connection per request (no keep-alive pool): after restart() on the same port a
+      // pooled socket of the old daemon would be dead.
+      const res = await new Promise<{ status: number; text: string; headers: Headers }>((resolve, reject) => {
+        const req = http.request(current.url + path, { method, headers, agent: false }, (r) => {
+          let text = '';
+          r.setEncoding('utf8').on('data', (c: string) => (text += c));
+          r.on('end', () => {
+            const h = new Headers();
+            for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') h.set(k, v);
+            resolve({ status: r.statusCode ?? 0, text, headers: h });
+          });
+          r.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end(payload);
       });
-      const text = await res.text();
-      let body: unknown = text;
+      let body: unknown = res.text;
       try {
-        body = text ? JSON.parse(text) : null;
+        body = res.text ? JSON.parse(res.text) : null;
       } catch {
         // keep the raw text
       }
@@ -65,8 +77,10 @@ export async function startTestDaemon(
     },
     async restart(next) {
       await current.close();
-      lastOverrides = next ?? lastOverrides;
-      current = await startDaemon(base({ ...lastOverrides, port: 0 }), pino({ level: 'silent' }));
+      lastOverrides = { ...lastOverrides, ...next };
+      // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
+      const port = current.port;
+      current = await startDaemon(base({ ...lastOverrides, port }), pino({ level: 'silent' }));
     },
     async close() {
       await current.close();
