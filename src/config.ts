@@ -26,6 +26,12 @@ export interface Config {
   resumeInterrupted: boolean;
   maxDepth: number;
   maxChildrenPerRun: number;
+  /** Heartbeat frames on streams (and WebSocket pings), milliseconds. */
+  streamHeartbeatMs: number;
+  /** A stream whose unread output exceeds this is closed with a resume cursor, bytes. */
+  streamBufferBytes: number;
+  /** Lifetime of a stream ticket, seconds. */
+  streamTicketTtlS: number;
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
   agentEnv: NodeJS.ProcessEnv;
 }
@@ -77,6 +83,8 @@ export function buildAgentdCommand(): Command {
     .option('--cancel-grace <ms>', 'SIGTERM to SIGKILL grace on cancel (AGENTD_CANCEL_GRACE_MS)', int('--cancel-grace', 0))
     .option('--resume-interrupted', 're-queue runs a crashed daemon left running, when their thread can resume')
     .option('--max-depth <n>', 'deepest child session allowed (AGENTD_MAX_DEPTH)', int('--max-depth', 0))
+    .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
+    .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
     .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0));
 }
 
@@ -94,7 +102,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     codexBin?: string; codexProfile?: string; codexExtraArg?: string[]; claudeBin?: string; claudeExtraArg?: string[];
     commandBin?: string; commandArg?: string[]; authToken?: string[]; bodyLimit?: number; logLevel?: string;
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
-    maxDepth?: number; maxChildren?: number;
+    maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
   };
   const authTokens = [
     ...(o.authToken ?? []),
@@ -133,6 +141,9 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     resumeInterrupted: o.resumeInterrupted ?? env.AGENTD_RESUME_INTERRUPTED === '1',
     maxDepth: o.maxDepth ?? envInt(env, 'AGENTD_MAX_DEPTH', 3),
     maxChildrenPerRun: o.maxChildren ?? envInt(env, 'AGENTD_MAX_CHILDREN', 8),
+    streamHeartbeatMs: o.streamHeartbeatMs ?? envInt(env, 'AGENTD_STREAM_HEARTBEAT_MS', 15_000, 100),
+    streamBufferBytes: o.streamBufferBytes ?? envInt(env, 'AGENTD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
+    streamTicketTtlS: 60,
     agentEnv: env,
   };
 }

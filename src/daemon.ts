@@ -21,6 +21,7 @@ import { TokenRegistry } from './gateway/auth.js';
 import { buildApp } from './gateway/app.js';
 import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
+import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
 
 export interface Daemon {
@@ -85,9 +86,16 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         default_provider: config.defaultProvider,
         auth_enabled: tokens.enabled,
         open_waits: watcher.pending,
+        open_streams: streams.open.size,
       };
     };
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
+    const streams = await createStreamContext(store, {
+      heartbeatMs: config.streamHeartbeatMs,
+      bufferBytes: config.streamBufferBytes,
+      ticketTtlMs: config.streamTicketTtlS * 1000,
+      retryMs: 1000,
+    });
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -116,6 +124,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           clearInterval(pruneTimer);
           // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
           watcher.close();
+          // End open streams first: a hijacked SSE response would otherwise hold the server open.
+          // Their clients resume from their cursors once a daemon is back.
+          streams.close();
           await app.close();
           await pool.close();
           await s.close();

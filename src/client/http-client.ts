@@ -31,6 +31,10 @@ export class AgentdClient {
     return this.opts.url;
   }
 
+  get token(): string | undefined {
+    return this.opts.token;
+  }
+
   async request<T>(method: string, path: string, options: { body?: unknown; query?: Query; headers?: Record<string, string> } = {}): Promise<T> {
     const url = new URL(path, this.opts.url.endsWith('/') ? this.opts.url : `${this.opts.url}/`);
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { GatewayDeps } from './deps.js';
@@ -10,6 +11,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { streamRoutes } from './routes/stream.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
@@ -33,6 +35,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // One log line per request, written in onResponse below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => newId('http'),
+    // A stopping daemon is not held open by clients: streams and long-polls were already ended,
+    // and whatever connection remains is closed rather than waited for.
+    forceCloseConnections: true,
     requestIdHeader: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -52,6 +57,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
+    // A refused WebSocket upgrade: its socket left node's HTTP handling and nothing reads it, so
+    // nothing would notice the client leave. Close it once the refusal is sent.
+    if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.destroy();
     request.log.info(
       { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
@@ -66,13 +74,15 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
       security: [{ bearer: [] }],
     },
   });
-  installAuth(app, deps.tokens, deps.runTokens);
+  installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets);
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes, { deps });
   await app.register(sessionRoutes, { deps });
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(streamRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -5,6 +5,7 @@ import type { RunTokens } from '../services/run-tokens.js';
 import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
+import type { StreamContext } from './streams/context.js';
 
 /** What route plugins are given: services, never the store itself. */
 export interface GatewayDeps {
@@ -14,6 +15,7 @@ export interface GatewayDeps {
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;
+  streams: StreamContext;
   status: () => Promise<DaemonStatus>;
   version: string;
 }

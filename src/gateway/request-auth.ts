@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { bearerToken, LOCAL_PRINCIPAL, type Principal, type TokenRegistry } from './auth.js';
 import { sendProblem } from './problem.js';
 import type { RunTokens } from '../services/run-tokens.js';
+import type { StreamTickets } from './streams/tickets.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,17 +12,27 @@ declare module 'fastify' {
 
 /** Routes anyone may call, even with tokens configured. */
 const OPEN_ROUTES = new Set(['GET /health']);
+/** Streams a browser opens: they may authenticate with a single-use `?ticket=` instead of a header. */
+const TICKET_ROUTES = new Set(['GET /stream', 'GET /sessions/:id/stream']);
 
 /**
  * Bearer auth on everything but the open routes once any operator token is configured. Without
  * operator tokens the daemon serves one local principal (it listens on loopback by default). A run
  * token (minted for an agent process) is honoured either way and limits the caller to its tree.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenRegistry, runTokens: RunTokens): void {
+export function installAuth(app: FastifyInstance, tokens: TokenRegistry, runTokens: RunTokens, tickets: StreamTickets): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
-    const open = OPEN_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`);
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    const open = OPEN_ROUTES.has(route);
+    const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
+    if (token === undefined && typeof ticket === 'string' && TICKET_ROUTES.has(route)) {
+      const principal = tickets.consume(ticket);
+      if (!principal) return sendProblem(reply, 'unauthorized', 'stream ticket is unknown, already used or expired');
+      request.principal = principal;
+      return;
+    }
     if (token !== undefined) {
       const operator = tokens.verify(token);
       if (operator) {

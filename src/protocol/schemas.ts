@@ -140,6 +140,7 @@ export const DaemonStatusSchema = Type.Object({
   default_provider: Type.String(),
   auth_enabled: Type.Boolean(),
   open_waits: Type.Integer({ description: 'Clients long-polling GET /runs/:id/wait right now' }),
+  open_streams: Type.Integer({ description: 'Open WebSocket and SSE streams' }),
 });
 export type DaemonStatus = Static<typeof DaemonStatusSchema>;
 

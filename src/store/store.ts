@@ -80,6 +80,12 @@ export interface RunWithPgid extends Run {
   proc_start: string | null;
 }
 
+export interface SessionScope {
+  id: string;
+  owner: string;
+  root_session_id: string;
+}
+
 export interface SpawnInput {
   parentSessionId: string;
   parentRunId: string | null;
@@ -107,6 +113,8 @@ export interface Store {
 
   createSession(input: NewSession, idem?: IdempotencyWrite): Promise<Session>;
   getSession(id: string): Promise<Session | undefined>;
+  /** Owner and tree of every session, for filtering the global stream. */
+  listSessionScopes(): Promise<SessionScope[]>;
   listSessions(owner: string, opts: { limit: number; cursor?: string | undefined }): Promise<Page<Session>>;
   setThreadId(sessionId: string, provider: string, threadId: string): Promise<Session>;
 

@@ -182,6 +182,10 @@ export class SqliteStore implements Store {
     return row ? toSession(row) : undefined;
   }
 
+  async listSessionScopes() {
+    return this.db.prepare('SELECT id, owner, root_session_id FROM sessions').all() as { id: string; owner: string; root_session_id: string }[];
+  }
+
   async listSessions(owner: string, opts: { limit: number; cursor?: string | undefined }): Promise<Page<Session>> {
     // Newest first; fetch one extra row to know whether another page exists.
     const rows = this.stmt.listSessions.all(owner, opts.cursor ?? '\uffff', opts.limit + 1) as SessionRow[];

@@ -1,0 +1,127 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { WebSocket } from 'ws';
+import { parseCursor } from '../../services/sessions.js';
+import type { GatewayDeps } from '../deps.js';
+import { problemResponses } from './problems.js';
+import { Subscription, type StreamTransport } from '../streams/subscription.js';
+import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
+
+const StreamQuery = Type.Object({
+  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  sessionId: Type.Optional(Type.String({ maxLength: 64 })),
+  session_id: Type.Optional(Type.String({ maxLength: 64 })),
+  ticket: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+interface StreamTarget {
+  sessionId: string | null;
+  cursor: string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    streamTarget?: StreamTarget;
+  }
+}
+
+export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const { streams } = deps;
+
+  /** Validates the target before any upgrade or hijack, so a bad request gets a plain problem. */
+  const resolveTarget = async (request: FastifyRequest) => {
+    const query = request.query as { cursor?: string; sessionId?: string; session_id?: string };
+    const params = request.params as { id?: string };
+    const sessionId = params.id ?? query.sessionId ?? query.session_id ?? null;
+    // EventSource resends the last id it saw as Last-Event-ID; it wins over the original URL's cursor.
+    const header = request.headers['last-event-id'];
+    const cursor = (typeof header === 'string' && header !== '' ? header : query.cursor) || null;
+    parseCursor(cursor ?? undefined);
+    if (sessionId) await deps.sessions.visible(request.principal, sessionId);
+    request.streamTarget = { sessionId, cursor };
+  };
+
+  const open = (request: FastifyRequest, transport: StreamTransport): Subscription => {
+    const { sessionId, cursor } = request.streamTarget!;
+    const principal = request.principal;
+    const subscription = new Subscription(
+      {
+        hub: streams.hub,
+        transport,
+        visible: (event) => (sessionId ? event.session_id === sessionId : streams.directory.visibleTo(principal, event.session_id)),
+        replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
+        maxBufferedBytes: streams.bufferBytes,
+        heartbeatMs: streams.heartbeatMs,
+      },
+      cursor,
+    );
+    streams.open.add(subscription);
+    subscription.onClose = () => streams.open.delete(subscription);
+    void subscription.start(cursor, { session_id: sessionId });
+    return subscription;
+  };
+
+  const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    reply.hijack();
+    startSse(reply.raw, streams.retryMs);
+    const subscription = open(request, sseTransport(reply.raw));
+    request.raw.on('close', () => subscription.close('client went away'));
+  };
+
+  const ws = (socket: WebSocket, request: FastifyRequest) => {
+    const subscription = open(request, webSocketTransport(socket, request.raw.socket));
+    // Liveness: a socket that misses a pong between two pings is dead and is closed.
+    let alive = true;
+    socket.on('pong', () => (alive = true));
+    const ping = setInterval(() => {
+      if (!alive) {
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, streams.heartbeatMs);
+    ping.unref();
+    socket.on('close', () => {
+      clearInterval(ping);
+      subscription.close('client went away');
+    });
+    socket.on('error', () => socket.terminate());
+  };
+
+  const schema = (summary: string, withParams: boolean) => ({
+    summary,
+    querystring: StreamQuery,
+    ...(withParams && { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) }),
+    response: { ...problemResponses },
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/stream',
+    schema: schema('Events of every session the caller may see (or ?sessionId=): SSE, or WebSocket on upgrade', false),
+    preHandler: resolveTarget,
+    handler: sse,
+    wsHandler: ws,
+  });
+  app.route({
+    method: 'GET',
+    url: '/sessions/:id/stream',
+    schema: schema("One session's events: SSE, or WebSocket on upgrade", true),
+    preHandler: resolveTarget,
+    handler: sse,
+    wsHandler: ws,
+  });
+
+  app.post(
+    '/stream/tickets',
+    {
+      schema: {
+        summary: 'A single-use ticket to open one stream with ?ticket= (for browsers, which cannot set headers)',
+        response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String() }), ...problemResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(streams.tickets.issue(request.principal)),
+  );
+};
