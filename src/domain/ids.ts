@@ -47,9 +47,11 @@ export function eventIdFromPosition(position: number): string {
   return `evt_${position.toString(10).padStart(16, '0')}`;
 }
 
+const EVENT_ID = /^evt_\d{16}$/;
+
 export function positionFromEventId(id: string): number | undefined {
-  const match = /^evt_(\d{16})$/.exec(id);
-  if (!match) return undefined;
-  const position = Number(match[1]);
+  // test() + slice rather than exec(): this runs once per event per stream, and exec allocates.
+  if (!EVENT_ID.test(id)) return undefined;
+  const position = Number(id.slice(4));
   return Number.isSafeInteger(position) ? position : undefined;
 }

@@ -28,6 +28,8 @@ declare module 'fastify' {
 
 export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const { streams } = deps;
+  // Corked batches leave at this size: well under the cut-off, so only unread bytes can reach it.
+  const flushBytes = Math.min(64 * 1024, Math.floor(streams.bufferBytes / 4));
 
   /** Validates the target before any upgrade or hijack, so a bad request gets a plain problem. */
   const resolveTarget = async (request: FastifyRequest) => {
@@ -65,12 +67,12 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     reply.hijack();
     startSse(reply.raw, streams.retryMs);
-    const subscription = open(request, sseTransport(reply.raw));
+    const subscription = open(request, sseTransport(reply.raw, flushBytes));
     request.raw.on('close', () => subscription.close('client went away'));
   };
 
   const ws = (socket: WebSocket, request: FastifyRequest) => {
-    const subscription = open(request, webSocketTransport(socket, request.raw.socket));
+    const subscription = open(request, webSocketTransport(socket, request.raw.socket, flushBytes));
     // Liveness: a socket that misses a pong between two pings is dead and is closed.
     let alive = true;
     socket.on('pong', () => (alive = true));

@@ -13,7 +13,9 @@ export class SessionDirectory {
 
   static async load(store: Store, hub: StreamHub): Promise<SessionDirectory> {
     const directory = new SessionDirectory();
-    hub.add((event) => directory.learn(event));
+    hub.add((events) => {
+      for (const event of events) directory.learn(event);
+    });
     for (const scope of await store.listSessionScopes()) directory.scopes.set(scope.id, scope);
     return directory;
   }

@@ -1,7 +1,8 @@
 import type { AgentEvent } from '../../protocol/schemas.js';
 import type { Store } from '../../store/store.js';
 
-export type EventSink = (event: AgentEvent) => void;
+/** Receives each committed batch whole, so a transport can write it with one syscall. */
+export type EventSink = (events: readonly AgentEvent[]) => void;
 
 /**
  * One subscription to the store's committed events, fanned out to every open stream. Events
@@ -13,9 +14,7 @@ export class StreamHub {
 
   constructor(store: Store) {
     this.unsubscribe = store.onEvents((events) => {
-      for (const sink of this.sinks) {
-        for (const event of events) sink(event);
-      }
+      for (const sink of this.sinks) sink(events);
     });
   }
 

@@ -6,6 +6,8 @@ import type { StreamHub } from './hub.js';
 export interface StreamTransport {
   sendEvent(event: AgentEvent): void;
   sendControl(frame: Record<string, unknown> & { type: string }): void;
+  /** Runs `write` with the socket corked, so a batch of frames leaves in one write. */
+  batch(write: () => void): void;
   /** Bytes written but not yet taken by the client's socket. */
   buffered(): number;
   /** Resolves once the socket took what was buffered (or closed). */
@@ -54,7 +56,7 @@ export class Subscription {
   }
 
   async start(resumedFrom: string | null, scope: Record<string, unknown>): Promise<void> {
-    this.removeSink = this.opts.hub.add((event) => this.onLive(event));
+    this.removeSink = this.opts.hub.add((events) => this.onLive(events));
     this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, ...scope });
     this.heartbeat = setInterval(() => {
       this.opts.transport.sendControl({ type: 'stream.heartbeat', ts: new Date().toISOString(), cursor: this.lastSentId });
@@ -88,19 +90,25 @@ export class Subscription {
       const held = this.held;
       this.held = [];
       this.live = true;
-      for (const event of held) this.deliver(event);
+      this.opts.transport.batch(() => {
+        for (const event of held) this.deliver(event);
+      });
       return;
     }
   }
 
-  private onLive(event: AgentEvent): void {
+  private onLive(events: readonly AgentEvent[]): void {
     if (this.closed) return;
     if (this.live) {
-      this.deliver(event);
+      this.opts.transport.batch(() => {
+        for (const event of events) this.deliver(event);
+      });
       return;
     }
-    if (this.held.length >= MAX_HELD) this.heldOverflow = true;
-    else this.held.push(event);
+    for (const event of events) {
+      if (this.held.length >= MAX_HELD) this.heldOverflow = true;
+      else this.held.push(event);
+    }
   }
 
   private deliver(event: AgentEvent, pushed = true): void {

@@ -2,11 +2,45 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import { eventJson } from '../../protocol/event-json.js';
 import type { AgentEvent } from '../../protocol/schemas.js';
 import type { StreamTransport } from './subscription.js';
 
 /** Close code for a reader cut off by backpressure: reconnect with the cursor and lose nothing. */
 export const WS_CLOSE_OVERFLOW = 4008;
+
+/**
+ * Writes a batch of frames with the stream corked, letting them out every `flushBytes`: a batch
+ * costs a few syscalls instead of one per frame, yet unsent bytes never pile up in the cork,
+ * where the backpressure check would mistake them for a reader that stopped reading.
+ */
+class BatchWriter {
+  private corkedBytes = 0;
+  private inBatch = false;
+
+  constructor(private readonly stream: Socket | ServerResponse, private readonly flushBytes: number) {}
+
+  batch(write: () => void): void {
+    this.stream.cork();
+    this.inBatch = true;
+    try {
+      write();
+    } finally {
+      this.inBatch = false;
+      this.corkedBytes = 0;
+      this.stream.uncork();
+    }
+  }
+
+  wrote(bytes: number): void {
+    if (!this.inBatch) return;
+    this.corkedBytes += bytes;
+    if (this.corkedBytes < this.flushBytes) return;
+    this.corkedBytes = 0;
+    this.stream.uncork();
+    this.stream.cork();
+  }
+}
 
 /** Resolves when `stream` drains or closes, whichever comes first. */
 function drainOf(stream: Socket | ServerResponse): Promise<void> {
@@ -15,11 +49,17 @@ function drainOf(stream: Socket | ServerResponse): Promise<void> {
 }
 
 /** `netSocket` is the upgraded connection under the WebSocket, whose drain paces catch-up. */
-export function webSocketTransport(socket: WebSocket, netSocket: Socket): StreamTransport {
+export function webSocketTransport(socket: WebSocket, netSocket: Socket, flushBytes: number): StreamTransport {
+  const writer = new BatchWriter(netSocket, flushBytes);
   return {
     drained: () => drainOf(netSocket),
-    sendEvent: (event: AgentEvent) => socket.send(JSON.stringify(event)),
+    sendEvent: (event: AgentEvent) => {
+      const json = eventJson(event);
+      socket.send(json);
+      writer.wrote(json.length);
+    },
     sendControl: (frame) => socket.send(JSON.stringify(frame)),
+    batch: (write) => writer.batch(write),
     buffered: () => socket.bufferedAmount,
     close: (reason) => {
       if (socket.readyState === socket.OPEN) socket.close(reason === 'buffer limit exceeded' ? WS_CLOSE_OVERFLOW : 1000, reason.slice(0, 120));
@@ -32,10 +72,16 @@ export function webSocketTransport(socket: WebSocket, netSocket: Socket): Stream
  * exactly) and no `event:` name; control frames are named events (`stream.heartbeat`, …) without
  * `id:`, so they never move the client's resume point — but parsers do see them, unlike comments.
  */
-export function sseTransport(res: ServerResponse): StreamTransport {
+export function sseTransport(res: ServerResponse, flushBytes: number): StreamTransport {
+  const writer = new BatchWriter(res, flushBytes);
   return {
     drained: () => drainOf(res),
-    sendEvent: (event: AgentEvent) => res.write(`id: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`),
+    sendEvent: (event: AgentEvent) => {
+      const frame = `id: ${event.id}\ndata: ${eventJson(event)}\n\n`;
+      res.write(frame);
+      writer.wrote(frame.length);
+    },
+    batch: (write) => writer.batch(write),
     sendControl: (frame) => res.write(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`),
     buffered: () => res.writableLength,
     close: () => {
