@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ExitInfo, ProcessSpec } from '../providers/provider.js';
-import { signalTree } from './process-tree.js';
+import { signalGroup, signalTree } from './process-tree.js';
 
 const STDERR_TAIL_BYTES = 4096;
 
@@ -70,8 +70,10 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
     });
     child.on('exit', () => {
       // The leader is gone: whatever it left in its group is an orphan of this run. Kill it so
-      // every process is reaped and pipes held open by leftovers close.
-      if (pid !== undefined) signalTree(pid, pid, 'SIGKILL', known);
+      // every process is reaped and pipes held open by leftovers close. No /proc scan here: the
+      // leader is reaped, so its children are re-parented and only the group (and descendants
+      // a stop already found) can still be reached — and a scan per exit cost 2 ms of blocked loop.
+      if (pid !== undefined) signalGroup(pid, 'SIGKILL', known);
     });
     child.on('close', (code, sig) => {
       if (killTimer) clearTimeout(killTimer);

@@ -83,8 +83,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
  */
 export function signalTree(rootPid: number, pgid: number, sig: NodeJS.Signals, known: Set<number> = new Set()): Set<number> {
   for (const pid of groupAndDescendants(rootPid, pgid)) known.add(pid);
-  signal(-pgid, sig);
   signal(rootPid, sig);
-  for (const pid of known) signal(pid, sig);
+  signalGroup(pgid, sig, known);
   return known;
+}
+
+/** Signals a process group and the descendants found earlier that left it. */
+export function signalGroup(pgid: number, sig: NodeJS.Signals, known: ReadonlySet<number>): void {
+  signal(-pgid, sig);
+  for (const pid of known) signal(pid, sig);
 }
