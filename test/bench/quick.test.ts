@@ -1,0 +1,26 @@
+/**
+ * Every benchmark still runs, end to end, at tiny sizes. Timing is asserted nowhere: a figure is
+ * only checked to be a measurement (finite, positive), never against a goal.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveSizes } from '../../bench/harness.js';
+import { benchmarks } from '../../bench/registry.js';
+
+describe('benchmarks in --quick mode', () => {
+  it('registers every benchmark the issue names, once each', () => {
+    const names = benchmarks.map((b) => b.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory']) expect(names).toContain(required);
+  });
+
+  for (const bench of benchmarks) {
+    it(`${bench.name} runs and reports measurements`, async () => {
+      const rows = await bench.run({ quick: true, sizes: resolveSizes(bench, true, {}), log: () => {} });
+      expect(rows.length).toBeGreaterThan(0);
+      for (const row of rows) {
+        expect(Number.isFinite(row.project) && row.project > 0, `${row.measure}: project ${row.project}`).toBe(true);
+        if (row.raw !== null) expect(Number.isFinite(row.raw) && row.raw > 0, `${row.measure}: raw ${row.raw}`).toBe(true);
+      }
+    }, 120_000);
+  }
+});
