@@ -26,7 +26,7 @@ export interface SubscriptionOptions {
   heartbeatMs: number;
 }
 
-const REPLAY_PAGE = 500;
+const REPLAY_PAGE = 1000;
 /** Live events held while a replay runs; past this they are dropped and fetched by another replay pass. */
 const MAX_HELD = 10_000;
 
@@ -74,10 +74,14 @@ export class Subscription {
     for (;;) {
       const page = await this.opts.replay(this.position, REPLAY_PAGE);
       if (this.closed) return;
-      for (const event of page) {
-        // Catch-up is pulled, so it waits for a slow reader instead of cutting it off.
+      // Catch-up is pulled, so it waits for a slow reader instead of cutting it off; between
+      // waits, frames go out corked together rather than one write each.
+      let next = 0;
+      while (next < page.length && !this.closed) {
         while (this.opts.transport.buffered() > this.opts.maxBufferedBytes && !this.closed) await this.opts.transport.drained();
-        this.deliver(event, false);
+        this.opts.transport.batch(() => {
+          while (next < page.length && this.opts.transport.buffered() <= this.opts.maxBufferedBytes) this.deliver(page[next++]!, false);
+        });
       }
       if (page.length === REPLAY_PAGE) continue;
       if (this.heldOverflow) {

@@ -44,7 +44,10 @@ class BatchWriter {
 
 /** Resolves when `stream` drains or closes, whichever comes first. */
 function drainOf(stream: Socket | ServerResponse): Promise<void> {
-  if (!stream.writableNeedDrain || stream.destroyed) return Promise.resolve();
+  if (stream.destroyed) return Promise.resolve();
+  // Under the stream's own high-water mark no 'drain' will come; yield to I/O once instead, so
+  // a waiting caller never spins on microtasks while the socket flushes.
+  if (!stream.writableNeedDrain) return new Promise((resolve) => setImmediate(resolve));
   return Promise.race([once(stream, 'drain'), once(stream, 'close')]).then(() => undefined);
 }
 

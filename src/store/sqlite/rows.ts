@@ -1,6 +1,7 @@
 import type { AgentEvent, Message, Run, Session } from '../../protocol/schemas.js';
 import type { RunWithPgid } from '../store.js';
 import { eventIdFromPosition } from '../../domain/ids.js';
+import { rememberDataJson } from '../../protocol/event-json.js';
 
 export interface SessionRow {
   id: string;
@@ -65,5 +66,7 @@ export function toEvent(row: EventRow): AgentEvent {
     data: JSON.parse(row.data) as unknown,
   };
   if (row.run_id !== null) event.run_id = row.run_id;
+  // A replayed event goes to streams as stored: no second stringify of what was just parsed.
+  rememberDataJson(event, row.data);
   return event;
 }

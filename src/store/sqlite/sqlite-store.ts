@@ -78,7 +78,9 @@ export class SqliteStore implements Store {
       countRuns: db.prepare('SELECT state, count(*) AS n FROM runs GROUP BY state'),
       sessionEvents: db.prepare('SELECT * FROM events WHERE session_id = ? AND position > ? ORDER BY position LIMIT ?'),
       allEvents: db.prepare('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?'),
-      ownerEvents: db.prepare(`SELECT e.* FROM events e JOIN sessions s ON s.id = e.session_id
+      // CROSS JOIN fixes the loop order: walk the log by position from the cursor and stop at the
+      // limit. Left to itself the planner starts from the owner's sessions and sorts all their events.
+      ownerEvents: db.prepare(`SELECT e.* FROM events e CROSS JOIN sessions s ON s.id = e.session_id
         WHERE e.position > ? AND s.owner = ? ORDER BY e.position LIMIT ?`),
     };
   }
