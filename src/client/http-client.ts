@@ -63,7 +63,11 @@ export class AgentdClient {
       body = null;
     }
     if (status >= 400) {
-      const problem = (body && typeof body === 'object' && 'code' in body
+      // Only a problem document (RFC 9457 with our code) is passed through; anything else that
+      // answers an error (a proxy's page, another server's JSON) becomes a generic problem.
+      const isProblem = (b: unknown): b is Problem =>
+        !!b && typeof b === 'object' && typeof (b as Problem).code === 'string' && typeof (b as Problem).status === 'number' && typeof (b as Problem).detail === 'string';
+      const problem = (isProblem(body)
         ? body
         : { type: 'about:blank', title: 'HTTP error', status, code: `http_${status}`, detail: text.slice(0, 200) }) as Problem;
       throw new ApiError(status, problem);

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { GatewayDeps } from './deps.js';
 import { installAuth } from './request-auth.js';
-import { installProblemHandlers } from './problem.js';
+import { installProblemHandlers, sendProblem } from './problem.js';
 import { healthRoutes } from './routes/health.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
@@ -39,6 +39,12 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // and whatever connection remains is closed rather than waited for.
     forceCloseConnections: true,
     requestIdHeader: false,
+    // Errors the router raises before any route (a path parameter over 100 characters, a malformed
+    // escape) get problem documents too, not fastify's own JSON.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 'validation_failed', 'params a path parameter is longer than 100 characters');
+      return sendProblem(reply, 'bad_request', 'the URL is malformed');
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   // The API speaks JSON only; anything else is a 415, not a string body that fails validation.

@@ -113,6 +113,11 @@ describe('sessions and messages API', () => {
     expect(unknown.body.code).toBe('route_not_found');
     const badLimit = await d.api('GET', '/sessions?limit=abc');
     expect(badLimit.status).toBe(400);
+    // Refused by the router before any route: still a problem document.
+    const longId = await d.api('GET', `/sessions/${'x'.repeat(120)}/events`);
+    expect(longId.status).toBe(400);
+    expect(longId.headers.get('content-type')).toContain('application/problem+json');
+    expect(longId.body.code).toBe('validation_failed');
     // None of it left a trace in the session.
     const events = await d.api('GET', `/sessions/${s.id}/events`);
     expect(events.body.events.map((e: any) => e.type)).toEqual(['session.created']);

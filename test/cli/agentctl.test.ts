@@ -107,6 +107,10 @@ describe('agentctl against a running daemon', () => {
     const unauth = await agentctl(['daemon', 'status'], { AGENTCTL_URL: d.url });
     expect(unauth.code).toBe(1);
     expect(unauth.stderr).toMatch(/unauthorized/);
+    // An id pasted wrong (here an error message) is named, not reported as "undefined".
+    const pasted = await agentctl(['events', 'list', '--session-id', 'agentctl: unknown_provider: provider "command" is not available; choose one of: codex, claude (HTTP 422)'], env);
+    expect(pasted.code).toBe(1);
+    expect(pasted.stderr).toMatch(/^agentctl: validation_failed: .+ \(HTTP 400\)\n$/);
   });
 
   it('usage errors exit 2; help exits 0', async () => {
