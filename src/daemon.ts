@@ -11,6 +11,7 @@ import type { Store } from './store/store.js';
 import { buildProviders } from './providers/registry.js';
 import { WorkerPool } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
+import { refuseApprovals } from './runtime/approval-gate.js';
 import { SessionService } from './services/sessions.js';
 import { RunService } from './services/runs.js';
 import { Access } from './services/access.js';
@@ -58,6 +59,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       baseEnv: config.agentEnv,
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
+      approvals: refuseApprovals,
     }, log);
     const watcher = new RunWatcher(store);
     const sessions = new SessionService(store, new Access(store), {

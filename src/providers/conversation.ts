@@ -50,6 +50,11 @@ export interface ApprovalDecision {
 export interface TurnIO {
   /** Writes one line (a newline is appended) to the agent's stdin. */
   send(line: string): void;
+  /**
+   * Writes text to the agent's stdin exactly as given, no newline appended: for CLIs that read a
+   * whole prompt until EOF, which must get the prompt byte for byte.
+   */
+  write(text: string): void;
   /** Closes the agent's stdin. */
   endInput(): void;
   /**

@@ -1,4 +1,6 @@
-import { describeExit, type ExitInfo, type Provider, type TurnContext, type TurnOutcome, type TurnParser } from '../provider.js';
+import type { Provider, TurnContext } from '../provider.js';
+import { oneShotDriver } from '../one-shot-driver.js';
+import { CommandParser } from './parse.js';
 
 /**
  * Runs a configured script as the agent: the prompt on stdin, each stdout line a text item, the
@@ -11,23 +13,10 @@ export class CommandProvider implements Provider {
   constructor(private readonly argv: string[]) {}
 
   buildTurn(ctx: TurnContext) {
-    return { argv: this.argv, env: ctx.env, cwd: ctx.session.cwd, stdin: ctx.run.prompt };
+    return { argv: this.argv, env: ctx.env, cwd: ctx.session.cwd };
   }
 
-  createParser(): TurnParser {
-    let last: string | null = null;
-    let index = 0;
-    return {
-      onLine(line: string) {
-        if (line.trim() !== '') last = line;
-        return { events: [{ type: 'run.item', data: { phase: 'completed', item: { id: `item_${index++}`, type: 'text', text: line } } }] };
-      },
-      finish(exit: ExitInfo): TurnOutcome {
-        if (exit.code === 0 && !exit.spawnError) {
-          return { status: 'completed', finalText: last, usage: null, costUsd: null, error: null };
-        }
-        return { status: 'failed', finalText: last, usage: null, costUsd: null, error: describeExit(exit) };
-      },
-    };
+  createDriver(ctx: TurnContext) {
+    return oneShotDriver(new CommandParser(), ctx.run.prompt);
   }
 }
