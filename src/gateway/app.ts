@@ -11,6 +11,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
@@ -88,6 +89,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

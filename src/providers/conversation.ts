@@ -12,9 +12,10 @@
  * - It never writes to the process before `start`, and never after `finish`.
  */
 import type { ExitInfo, LineResult, TurnOutcome } from './provider.js';
+import type { ApprovalDecisionKind } from '../domain/approval-policy.js';
 
 /** What a person (or policy, or a rule) can answer. */
-export type ApprovalDecisionKind = 'approve' | 'approve_for_session' | 'deny';
+export type { ApprovalDecisionKind };
 
 /** What the agent asks to do, normalised over vendors. */
 export interface ApprovalAsk {

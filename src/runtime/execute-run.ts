@@ -159,7 +159,7 @@ export async function executeRun(
   }
   // The agent is gone: whatever it still waited for can no longer be carried out.
   const stopped = active.stop as StopRequest | null;
-  await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'the agent exited before the approval was answered')).catch((err: unknown) =>
+  await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
     log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
   await output.settled();
   active.approvals = null;

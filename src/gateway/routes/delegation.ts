@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
 import { problemResponses } from './problems.js';
+import { AnyRequestSchema, RequestStateSchema } from '../../protocol/approvals.js';
 import { respondIdempotent } from './respond.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -75,19 +76,19 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/sessions/:id/requests',
     {
       schema: {
-        summary: 'Escalations addressed to this session',
+        summary: "Requests addressed to this session: its children's escalations and approvals",
         params: Id,
-        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')])) }),
-        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }), ...problemResponses },
+        querystring: Type.Object({ state: Type.Optional(RequestStateSchema) }),
+        response: { 200: Type.Object({ requests: Type.Array(AnyRequestSchema) }), ...problemResponses },
       },
     },
-    async (request) => ({ requests: await d.listRequests(request.principal, request.params.id, request.query.state) }),
+    async (request) => ({ requests: await deps.approvals.listForSession(request.principal, request.params.id, request.query.state) }),
   );
 
   app.get(
     '/requests/:id',
-    { schema: { summary: 'One escalation', params: Id, response: { 200: Type.Object({ request: RequestSchema }), ...problemResponses } } },
-    async (request) => ({ request: await d.getRequest(request.principal, request.params.id) }),
+    { schema: { summary: 'One request: an escalation or an approval', params: Id, response: { 200: Type.Object({ request: AnyRequestSchema }), ...problemResponses } } },
+    async (request) => ({ request: await deps.approvals.get(request.principal, request.params.id) }),
   );
 
   app.post(

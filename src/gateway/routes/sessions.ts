@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
+import { ApprovalPolicySchema } from '../../protocol/approvals.js';
 import { problemResponses } from './problems.js';
 import { respondIdempotent } from './respond.js';
 
@@ -26,6 +27,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
               title: Type.Optional(Type.String({ maxLength: 500 })),
               provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
               cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+              approval_policy: Type.Optional(ApprovalPolicySchema),
+              approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
             },
             { additionalProperties: false },
