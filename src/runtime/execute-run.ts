@@ -118,18 +118,25 @@ export async function executeRun(
   const halt = () => {
     if (halted || active.exited || !active.stop) return;
     halted = true;
-    // Open approvals end first, so the driver can still tell its agent before it is stopped.
-    void output.then(() => approvals.closeAll(active.stop!.kind === 'shutdown' ? 'expired' : 'cancelled', active.stop!.reason));
-    let interrupting = false;
-    try {
-      interrupting = driver.interrupt();
-    } catch (err) {
-      log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
-    }
-    if (!interrupting) return proc.terminate(settings.cancelGraceMs);
-    // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
-    graceTimer = setTimeout(() => proc.terminate(settings.cancelGraceMs), settings.cancelGraceMs);
-    graceTimer.unref();
+    const stop = active.stop;
+    void (async () => {
+      // Open approvals end first, and their answers (cancel, or deny on shutdown) reach the driver
+      // — promise callbacks, run before the next macrotask — before it is asked to interrupt.
+      await output.then(() => approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason)).catch((err: unknown) =>
+        log.error({ err, run_id: run.id }, 'cannot close the open approvals of a stopping run'));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (active.exited) return;
+      let interrupting = false;
+      try {
+        interrupting = driver.interrupt();
+      } catch (err) {
+        log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
+      }
+      if (!interrupting) return proc.terminate(settings.cancelGraceMs);
+      // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
+      graceTimer = setTimeout(() => proc.terminate(settings.cancelGraceMs), settings.cancelGraceMs);
+      graceTimer.unref();
+    })();
   };
   const stopFor = (stop: StopRequest) => {
     active.stop ??= stop;
