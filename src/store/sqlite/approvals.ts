@@ -11,8 +11,19 @@ import type { ApprovalRequest } from '../../protocol/approvals.js';
 import type { EscalationRequest } from '../../protocol/schemas.js';
 import type { ApprovalFilter, ApprovalOutcome, IdempotencyWrite, NewApproval } from '../store.js';
 import type { SqliteStore, Tx } from './sqlite-store.js';
+import type { Statement } from 'better-sqlite3';
 
 const now = () => new Date().toISOString();
+
+/** Statements prepared once per database, by their SQL (the dynamic list query has few shapes). */
+const prepared = new WeakMap<object, Map<string, Statement>>();
+function sql(store: SqliteStore, text: string): Statement {
+  let cache = prepared.get(store.db);
+  if (!cache) prepared.set(store.db, (cache = new Map()));
+  let statement = cache.get(text);
+  if (!statement) cache.set(text, (statement = store.db.prepare(text)));
+  return statement;
+}
 
 interface ApprovalRow {
   id: string;
@@ -66,19 +77,19 @@ function toApproval(row: ApprovalRow): ApprovalRequest {
 }
 
 function row(store: SqliteStore, id: string): ApprovalRow | undefined {
-  return store.db.prepare('SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
+  return sql(store, 'SELECT * FROM approvals WHERE id = ?').get(id) as ApprovalRow | undefined;
 }
 
 export function recordApproval(store: SqliteStore, input: NewApproval, outcome?: ApprovalOutcome): { request: ApprovalRequest; created: boolean } {
   return store.write((tx) => {
-    const existing = store.db.prepare('SELECT * FROM approvals WHERE run_id = ? AND attempt = ? AND ask_key = ?')
+    const existing = sql(store, 'SELECT * FROM approvals WHERE run_id = ? AND attempt = ? AND ask_key = ?')
       .get(input.runId, input.attempt, input.key) as ApprovalRow | undefined;
     if (existing) return { request: toApproval(existing), created: false };
     const run = store.runRow(input.runId);
     const session = store.sessionRow(run.session_id);
     const id = newId('req');
     const ts = now();
-    store.db.prepare(`INSERT INTO approvals (id, session_id, run_id, attempt, ask_key, parent_session_id, action, command, cwd,
+    sql(store, `INSERT INTO approvals (id, session_id, run_id, attempt, ask_key, parent_session_id, action, command, cwd,
       tool, input, changes, reason, decisions, text, state, decision, message, answered_by, created_at, answered_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       id, session.id, run.id, input.attempt, input.key, session.parent_session_id, input.action, input.command, input.cwd,
@@ -102,9 +113,9 @@ export function recordApproval(store: SqliteStore, input: NewApproval, outcome?:
 /** Inside a transaction: settle one open approval, store its grants, announce it. */
 function settle(store: SqliteStore, tx: Tx, current: ApprovalRow, outcome: ApprovalOutcome): ApprovalRequest {
   const ts = now();
-  store.db.prepare('UPDATE approvals SET state = ?, decision = ?, message = ?, answered_by = ?, answered_at = ? WHERE id = ?')
+  sql(store, 'UPDATE approvals SET state = ?, decision = ?, message = ?, answered_by = ?, answered_at = ? WHERE id = ?')
     .run(outcome.state, outcome.decision, outcome.message, JSON.stringify(outcome.answered_by), ts, current.id);
-  const grant = store.db.prepare('INSERT OR IGNORE INTO approval_grants (session_id, kind, value, request_id, created_at) VALUES (?, ?, ?, ?, ?)');
+  const grant = sql(store, 'INSERT OR IGNORE INTO approval_grants (session_id, kind, value, request_id, created_at) VALUES (?, ?, ?, ?, ?)');
   for (const g of outcome.grants ?? []) grant.run(current.session_id, g.kind, g.value, current.id, ts);
   const request = toApproval(row(store, current.id)!);
   tx.emit(current.session_id, current.run_id, [{ type: 'request.answered', data: { request } }]);
@@ -134,8 +145,8 @@ export function settleApproval(store: SqliteStore, id: string, outcome: Approval
 export function settleOpenApprovals(store: SqliteStore, runId: string | null, outcome: ApprovalOutcome): ApprovalRequest[] {
   return store.write((tx) => {
     const open = (runId === null
-      ? store.db.prepare("SELECT * FROM approvals WHERE state = 'open' ORDER BY id").all()
-      : store.db.prepare("SELECT * FROM approvals WHERE run_id = ? AND state = 'open' ORDER BY id").all(runId)) as ApprovalRow[];
+      ? sql(store, "SELECT * FROM approvals WHERE state = 'open' ORDER BY id").all()
+      : sql(store, "SELECT * FROM approvals WHERE run_id = ? AND state = 'open' ORDER BY id").all(runId)) as ApprovalRow[];
     return open.map((current) => settle(store, tx, current, outcome));
   });
 }
@@ -159,17 +170,17 @@ export function listApprovals(store: SqliteStore, filter: ApprovalFilter): Appro
   if (filter.owner !== undefined) add('s.owner = ?', filter.owner);
   if (filter.afterId !== undefined) add('a.id > ?', filter.afterId);
   const join = filter.owner !== undefined ? ' JOIN sessions s ON s.id = a.session_id' : '';
-  const sql = `SELECT a.* FROM approvals a${join}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id${filter.limit ? ' LIMIT ?' : ''}`;
+  const query = `SELECT a.* FROM approvals a${join}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY a.id${filter.limit ? ' LIMIT ?' : ''}`;
   if (filter.limit) params.push(filter.limit);
-  return (store.db.prepare(sql).all(...params) as ApprovalRow[]).map(toApproval);
+  return (sql(store, query).all(...params) as ApprovalRow[]).map(toApproval);
 }
 
 export function listGrants(store: SqliteStore, sessionId: string): Grant[] {
-  return store.db.prepare('SELECT kind, value FROM approval_grants WHERE session_id = ? ORDER BY created_at').all(sessionId) as Grant[];
+  return sql(store, 'SELECT kind, value FROM approval_grants WHERE session_id = ? ORDER BY created_at').all(sessionId) as Grant[];
 }
 
 export function countOpenApprovals(store: SqliteStore): number {
-  return (store.db.prepare("SELECT count(*) AS n FROM approvals WHERE state = 'open'").get() as { n: number }).n;
+  return (sql(store, "SELECT count(*) AS n FROM approvals WHERE state = 'open'").get() as { n: number }).n;
 }
 
 export function listEscalationsForOwner(
@@ -177,7 +188,7 @@ export function listEscalationsForOwner(
   owner: string,
   filter: { state?: string | undefined; afterId?: string | undefined; limit: number },
 ): EscalationRequest[] {
-  return store.db.prepare(`SELECT r.* FROM requests r JOIN sessions s ON s.id = r.parent_session_id
+  return sql(store, `SELECT r.* FROM requests r JOIN sessions s ON s.id = r.parent_session_id
     WHERE s.owner = ? AND (? IS NULL OR r.state = ?) AND r.id > ? ORDER BY r.id LIMIT ?`)
     .all(owner, filter.state ?? null, filter.state ?? null, filter.afterId ?? '', filter.limit) as EscalationRequest[];
 }
