@@ -8,13 +8,6 @@ import type { Run, Session } from '../protocol/schemas.js';
 import type { ApprovalAsk, ApprovalDecision } from '../providers/conversation.js';
 import type { ApprovalOutcome, NewApproval, Store } from '../store/store.js';
 
-/** An approval a run is waiting for, as diagnose reports it. */
-export interface PendingApproval {
-  requestId: string;
-  since: string;
-  summary: string;
-}
-
 /** How a turn's approvals that are still open end when the turn is stopped or its process is gone. */
 export type ApprovalClosing = 'cancelled' | 'expired';
 
@@ -26,8 +19,6 @@ export interface TurnApprovals {
    * rejects). The same ask key within the turn gives the same request.
    */
   record(ask: ApprovalAsk): Promise<{ decision: Promise<ApprovalDecision> }>;
-  /** The oldest approval this turn is waiting for, if any. */
-  waiting(): PendingApproval | null;
   /** Ends every open approval of the turn, and any asked later (the driver gets `cancel` or `deny`). */
   closeAll(how: ApprovalClosing, reason: string): Promise<void>;
   /** Told the number of open approvals whenever it changes (the idle timer pauses meanwhile). */
@@ -209,11 +200,6 @@ class GateTurn implements TurnApprovals {
       // Answered meanwhile: that answer's event settles the waiter.
       if (!(err instanceof AppError && err.code === 'request_already_answered')) this.gate.log.error({ err, request_id: id }, 'cannot expire an approval');
     }
-  }
-
-  waiting(): PendingApproval | null {
-    const oldest = [...this.pending.values()].sort((a, b) => (a.request.id < b.request.id ? -1 : 1))[0];
-    return oldest ? { requestId: oldest.request.id, since: oldest.request.created_at, summary: oldest.request.text } : null;
   }
 
   async closeAll(how: ApprovalClosing, reason: string): Promise<void> {

@@ -40,8 +40,6 @@ export interface ActiveRun {
   /** Stops the turn for `stop` (set it first): open approvals end, the driver is asked to interrupt,
    *  then the process group is signalled. Set once the process exists; idempotent. */
   halt: (() => void) | null;
-  /** The turn's approvals, while its process runs (for diagnose). */
-  approvals: TurnApprovals | null;
   /** The process is gone; only the final write remains. */
   exited: boolean;
   /** Settles when the run's final state is written. */
@@ -111,10 +109,11 @@ export async function executeRun(
   const proc = startAgentProcess(spec, onLine, () => idle.touch());
   active.proc = proc;
   active.pid = proc.pid ?? null;
-  active.approvals = approvals;
 
   let graceTimer: NodeJS.Timeout | undefined;
   let halted = false;
+  // A driver is never asked to interrupt a turn it has not started (a cancel during the spawn).
+  let driverStarted = false;
   const halt = () => {
     if (halted || active.exited || !active.stop) return;
     halted = true;
@@ -128,7 +127,7 @@ export async function executeRun(
       if (active.exited) return;
       let interrupting = false;
       try {
-        interrupting = driver.interrupt();
+        interrupting = driverStarted && driver.interrupt();
       } catch (err) {
         log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
       }
@@ -147,6 +146,7 @@ export async function executeRun(
   if (proc.pid !== undefined) {
     await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
     startDriver(driver, ioFor(proc, output, approvals, log, run.id), () => stopFor({ kind: 'failure', reason: `the ${provider.name} driver failed to start the turn` }), log, run.id);
+    driverStarted = true;
   }
   const wallTimer = settings.runTimeoutS > 0
     ? setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000)
@@ -169,7 +169,6 @@ export async function executeRun(
   await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
     log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
   await output.settled();
-  active.approvals = null;
 
   let outcome: TurnOutcome;
   try {

@@ -122,7 +122,7 @@ export class WorkerPool implements Runtime {
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
     const active: ActiveRun = {
-      runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null, approvals: null,
+      runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null,
       exited: false, done: Promise.resolve(), startedAt: Date.now(),
     };
     slot.active = active;
