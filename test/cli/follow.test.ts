@@ -96,6 +96,18 @@ describe('agentctl message send --follow', () => {
     await agentctl(['run', 'cancel', '--run-id', runId], env);
   });
 
+  it('survives a daemon restart and ends with the run\'s outcome', async () => {
+    const session = await newSession();
+    const p = follow(['message', 'send', '--session-id', session, '--text', 'hold', '--follow']);
+    await p.until('the agent is holding', (out) => out.includes('holding\n'));
+    // A restart interrupts the run; the new daemon fails it (no --resume-interrupted), and the
+    // follower, reconnected, sees that end.
+    await d.restart();
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toMatch(/stream lost; reconnecting in \d+ ms\n/);
+    expect(p.stderr()).toMatch(/\nrun run_\w+ failed/);
+  });
+
   it('--format json prints the send result, then each event of the run as one JSON line', async () => {
     const session = await newSession();
     const r = await agentctl(['--format', 'json', 'message', 'send', '--session-id', session, '--text', 'lines 2', '--follow'], env);

@@ -26,7 +26,11 @@ export async function followToEnd(client: AgentdClient, run: Run, out: OutputOpt
       runId: run.id,
       signal: interrupt.signal,
       onEvent: (event) => term.out.write(json ? `${JSON.stringify(event)}\n` : renderer.render(event)),
-      onReconnect: (delay) => term.err.write(`${renderer.finish()}agentctl: stream lost; reconnecting in ${delay} ms\n`),
+      onReconnect: (delay) => {
+        // The notice goes on a line of its own, also when streamed text left one open.
+        if (!json) term.out.write(renderer.finish());
+        term.err.write(`agentctl: stream lost; reconnecting in ${delay} ms\n`);
+      },
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -31,9 +31,16 @@ export const oneLine = (text: unknown, max = 160): string => {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 };
 
-/** Prints only the part of `text` not printed yet; a rewritten text starts over on a new line. */
+/**
+ * Prints only the part of `text` not printed yet (updates of a message only ever append); a text
+ * shorter than what was printed was rewritten and starts over on a new line.
+ */
 function streamText(id: string, text: string, done: boolean, state: RenderState): string {
   const before = state.printed.get(id) ?? 0;
+  if (text === '' && before === 0) {
+    if (done) state.printed.delete(id);
+    return '';
+  }
   let out = text.length >= before ? text.slice(before) : `\n${text}`;
   state.printed.set(id, text.length);
   if (done) {
