@@ -31,7 +31,7 @@ export function contextOf(command: Command): CliContext {
   return {
     client: new AgentdClient({ url, token: token || undefined }),
     out: { format: g.format, field: g.field },
-    term: terminalOf(process.stdout, process.stderr, { NO_COLOR: env.NO_COLOR, TERM: env.TERM }),
+    term: terminalOf({ get out() { return process.stdout; }, get err() { return process.stderr; } }, { NO_COLOR: env.NO_COLOR, TERM: env.TERM }),
     version: root.version() ?? 'unknown',
   };
 }

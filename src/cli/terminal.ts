@@ -45,11 +45,29 @@ export interface ColourEnv {
   TERM?: string | undefined;
 }
 
-export function terminalOf(out: OutputStream, err: OutputStream, env: ColourEnv): Terminal {
-  const interactive = out.isTTY === true && err.isTTY === true;
-  // NO_COLOR counts when set to anything but the empty string; a dumb terminal has no escapes.
-  const colour = interactive && !env.NO_COLOR && env.TERM !== 'dumb';
-  return { out, err, interactive, paint: paint(colour) };
+/**
+ * The terminal of process-like streams, looked at only when asked: creating process.stderr costs a
+ * few milliseconds of agentctl's cold start, and most commands never write to it.
+ */
+export function terminalOf(streams: { readonly out: OutputStream; readonly err: OutputStream }, env: ColourEnv): Terminal {
+  let interactive: boolean | undefined;
+  let painter: Paint | undefined;
+  return {
+    get out() {
+      return streams.out;
+    },
+    get err() {
+      return streams.err;
+    },
+    get interactive() {
+      // stderr is only looked at when stdout is a terminal.
+      return (interactive ??= streams.out.isTTY === true && streams.err.isTTY === true);
+    },
+    get paint() {
+      // NO_COLOR counts when set to anything but the empty string; a dumb terminal has no escapes.
+      return (painter ??= paint(this.interactive && !env.NO_COLOR && env.TERM !== 'dumb'));
+    },
+  };
 }
 
 /** Cuts plain text to `width` columns, marking the cut with an ellipsis. */
