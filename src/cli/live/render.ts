@@ -106,16 +106,19 @@ function renderItem(data: Record<string, any>, _event: AgentEvent, state: Render
   return `${state.paint.dim(`${item.type}${detail ? `: ${oneLine(detail)}` : ''}`)}\n`;
 }
 
+/** Escalations a child sends its parent that wait for an answer (docs/api-contract.md, "Request"). */
+const ANSWERABLE = new Set(['approval_request', 'permission_request', 'question']);
+
 /** A question a person (or parent agent) must answer, with the exact command that answers it. */
 function renderRequest(data: Record<string, any>, _event: AgentEvent, state: RenderState): string {
   const r = (data.request ?? {}) as Item;
   const { paint } = state;
-  if (r.state !== 'open') return `${paint.dim(`${r.kind} from ${r.child_session_id}: ${oneLine(r.text)}`)}\n`;
-  return [
-    `${paint.yellow('?')} ${paint.bold(String(r.kind))} ${r.id} from ${r.child_session_id}: ${oneLine(r.text, 400)}`,
-    `  answer: agentctl requests respond --request-id ${r.id} --text "…"`,
-    '',
-  ].join('\n');
+  const from = r.child_session_id ? ` from ${r.child_session_id}` : '';
+  if (r.state !== 'open') return `${paint.dim(`${r.kind}${from}: ${oneLine(r.text)}`)}\n`;
+  const answer = ANSWERABLE.has(String(r.kind))
+    ? `agentctl requests respond --request-id ${r.id} --text "…"`
+    : 'see agentctl requests --help';
+  return `${paint.yellow('?')} ${paint.bold(String(r.kind))} ${r.id}${from}: ${oneLine(r.text, 400)}\n  answer: ${answer}\n`;
 }
 
 /** Event renderers by `event.type`; run state changes are the caller's (they end the follow). */

@@ -81,6 +81,10 @@ describe('RunRenderer (what message send --follow prints)', () => {
         '  answer: agentctl requests respond --request-id req_7 --text "…"\n',
     );
     expect(r.render(event('request.answered', { request: { ...request, state: 'answered', answer_text: 'Approved.' } }))).toBe('req_7 answered: Approved.\n');
+    // A kind this agentctl does not know how to answer still shows, pointing at the help.
+    expect(r.render(event('child.request', { request: { id: 'req_8', kind: 'something_new', text: 'Allow?', state: 'open' } }))).toBe(
+      '? something_new req_8: Allow?\n  answer: see agentctl requests --help\n',
+    );
   });
 
   it('never hides an event it does not know: a one-line summary', () => {
