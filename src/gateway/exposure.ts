@@ -85,14 +85,38 @@ function isJson(contentType: string | undefined): boolean {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
+/**
+ * Remembers verdicts by header value: clients send a handful of distinct Host and Origin values,
+ * and parsing one with the URL parser costs microseconds per request. Bounded, so a client
+ * sending random values costs memory no more than this.
+ */
+class Verdicts<T> {
+  private readonly map = new Map<string, T>();
+  get(key: string, decide: () => T): T {
+    let verdict = this.map.get(key);
+    if (verdict === undefined) {
+      if (this.map.size >= 256) this.map.clear();
+      verdict = decide();
+      this.map.set(key, verdict);
+    }
+    return verdict;
+  }
+}
+
 export async function installExposure(app: FastifyInstance, opts: ExposureOptions): Promise<void> {
+  const hosts = new Verdicts<{ hostname: string; port: string | null; allowed: boolean } | null>();
+  const origins = new Verdicts<boolean>();
   app.addHook('onRequest', async (request: FastifyRequest, reply) => {
-    const host = parseHostHeader(request.headers.host);
-    if (!host || !hostAllowed(host.hostname, opts)) {
+    const header = request.headers.host ?? '';
+    const host = hosts.get(header, () => {
+      const parsed = parseHostHeader(header);
+      return parsed ? { ...parsed, allowed: hostAllowed(parsed.hostname, opts) } : null;
+    });
+    if (!host || !host.allowed) {
       return sendProblem(reply, 'host_not_allowed', `this daemon does not answer requests addressed to ${host ? `"${host.hostname}"` : 'that host'}; if a reverse proxy forwards its own host name, start agentd with --allowed-host <name>`);
     }
     const origin = request.headers.origin;
-    if (origin !== undefined && !originAllowed(origin, host, opts)) {
+    if (origin !== undefined && !origins.get(`${origin} ${header}`, () => originAllowed(origin, host, opts))) {
       return sendProblem(reply, 'origin_not_allowed', 'requests from web pages of other origins are refused; to let a page call agentd, start it with --allowed-origin <scheme://host[:port]>');
     }
     if (request.method === 'POST' && !isJson(request.headers['content-type']) && request.headers.authorization === undefined) {

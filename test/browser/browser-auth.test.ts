@@ -58,13 +58,13 @@ describe.skipIf(skipBrowserTests)('in a real browser', () => {
     await page.goto(`${d.url}/health`);
     const signedIn = await page.evaluate(async (token) => {
       const res = await fetch('/auth/session', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      return { status: res.status, body: await res.json(), script: document.cookie };
+      return { status: res.status, body: (await res.json()) as any, script: (globalThis as any).document.cookie as string };
     }, TOKEN);
     expect(signedIn.status).toBe(201);
     expect(signedIn.body.principal.id).toBe('operator');
     expect(signedIn.script).toBe(''); // HttpOnly: the page's scripts never see it
 
-    const session = (await page.evaluate(async () => (await (await fetch('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()).session.id)) as string;
+    const session = (await page.evaluate(async () => ((await (await fetch('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as any).session.id)) as string;
     const frames: Frame[] = [];
     const waiters: (() => void)[] = [];
     await page.exposeFunction('record', (frame: Frame) => {
@@ -80,7 +80,7 @@ describe.skipIf(skipBrowserTests)('in a real browser', () => {
     // The cookie alone: no ticket, no token in the URL.
     await page.evaluate((path) => {
       const source = new EventSource(path);
-      const record = (window as any).record;
+      const record = (globalThis as any).record;
       source.onopen = () => record({ kind: 'open' });
       source.onerror = () => record({ kind: 'error' });
       source.onmessage = (e) => record({ kind: 'message', lastEventId: e.lastEventId, data: JSON.parse(e.data) });
@@ -104,14 +104,14 @@ describe.skipIf(skipBrowserTests)('in a real browser', () => {
     // The browser resumed with Last-Event-ID, and the daemon started right after it.
     expect(opens()[1].resumed_from).toBe(lastBefore);
     expect(frames.some((f) => f.kind === 'error')).toBe(true);
-    await page.evaluate(() => window.stop());
+    await page.evaluate(() => (globalThis as any).stop());
   });
 
   it('3. a page of an allowed origin calls the API with a token (CORS); another origin\'s call never happens', async () => {
     const app = await pageAt(APP);
     const created = await app.evaluate(async ([url, token]) => {
       const res = await fetch(`${url}/sessions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"title":"from an allowed origin"}' });
-      return { status: res.status, body: await res.json(), requestId: res.headers.get('x-request-id') };
+      return { status: res.status, body: (await res.json()) as any, requestId: res.headers.get('x-request-id') };
     }, [d.url, TOKEN] as const);
     expect(created.status).toBe(201);
     expect(created.body.session.title).toBe('from an allowed origin');
@@ -140,7 +140,7 @@ describe.skipIf(skipBrowserTests)('in a real browser', () => {
     // To the browser this is same-origin: it sends the request and lets the page read the answer.
     const res = await page.evaluate(async () => {
       const r = await fetch('/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      return { status: r.status, body: await r.json() };
+      return { status: r.status, body: (await r.json()) as any };
     });
     expect(res.status).toBe(403);
     expect(res.body.code).toBe('host_not_allowed');
