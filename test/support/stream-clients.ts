@@ -9,11 +9,17 @@ export interface Recorded {
   frames: any[];
   /** Events only (frames with a seq), in arrival order. */
   events(): any[];
-  /** Resolves with the first frame (from `from` on) that matches. */
+  /**
+   * Resolves with the first frame (from `from` on) that matches. A frame that never comes fails
+   * after `WAIT_LIMIT_MS`, naming the last frames seen, rather than hanging until the test's limit.
+   */
   waitFor(match: (frame: any) => boolean, from?: number): Promise<any>;
   closed: Promise<{ code?: number; reason?: string }>;
   close(): void;
 }
+
+/** Only a hang detector: far beyond any honest wait, short of the test's own limit. */
+const WAIT_LIMIT_MS = 75_000;
 
 function recorder(): Recorded & { push(frame: any): void; end(info: { code?: number; reason?: string }): void } {
   const frames: any[] = [];
@@ -26,7 +32,22 @@ function recorder(): Recorded & { push(frame: any): void; end(info: { code?: num
     waitFor(match, from = 0) {
       const hit = frames.slice(from).find(match);
       if (hit) return Promise.resolve(hit);
-      return new Promise((resolve) => waiters.push({ match, from, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          match,
+          from,
+          resolve: (frame: any) => {
+            clearTimeout(timer);
+            resolve(frame);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          const last = frames.slice(-3).map((f) => JSON.stringify(f).slice(0, 200)).join('\n  ');
+          reject(new Error(`no matching frame after ${WAIT_LIMIT_MS} ms (${frames.length} frames; last:\n  ${last})\nwanted: ${match.toString().slice(0, 200)}`));
+        }, WAIT_LIMIT_MS);
+        waiters.push(waiter);
+      });
     },
     push(frame) {
       frames.push(frame);
