@@ -64,10 +64,10 @@ function recorder(): Recorded & { push(frame: any): void; end(info: { code?: num
   };
 }
 
-export function openWs(url: string, opts: { token?: string; autoPong?: boolean } = {}): Promise<Recorded & { socket: WebSocket }> {
+export function openWs(url: string, opts: { token?: string; autoPong?: boolean; headers?: Record<string, string> } = {}): Promise<Recorded & { socket: WebSocket }> {
   const rec = recorder();
   const socket = new WebSocket(url.replace(/^http/, 'ws'), {
-    headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    headers: { ...opts.headers, ...(opts.token && { authorization: `Bearer ${opts.token}` }) },
     autoPong: opts.autoPong ?? true,
   });
   socket.on('message', (data) => rec.push(JSON.parse(String(data))));
@@ -75,8 +75,19 @@ export function openWs(url: string, opts: { token?: string; autoPong?: boolean }
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve({ ...rec, socket, close: () => socket.close() }));
     socket.once('unexpected-response', (req, res) => {
-      req.destroy();
-      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode }));
+      // The refusal's problem document, for tests that check its code.
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.once('close', () => {
+        req.destroy();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // keep the raw text
+        }
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body }));
+      });
     });
     socket.once('error', reject);
   });
