@@ -1,6 +1,6 @@
 import { AppError } from '../domain/errors.js';
 import { grantsFor, type ApprovalDecisionKind } from '../domain/approval-policy.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import { answeredBy, type AnyRequest, type ApprovalRequest } from '../protocol/approvals.js';
 import type { EscalationRequest } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Store } from '../store/store.js';

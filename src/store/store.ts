@@ -7,6 +7,7 @@ import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session 
 import type { RunState } from '../domain/run-states.js';
 import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalState, Grant } from '../domain/approval-policy.js';
 import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
+import type { SignInStore } from './sign-ins.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -148,6 +149,8 @@ export type EventsListener = (events: AgentEvent[]) => void;
 
 export interface Store {
   readonly path: string;
+  /** Browser sign-ins (session cookies). */
+  readonly signIns: SignInStore;
   close(): Promise<void>;
   onEvents(listener: EventsListener): () => void;
 

@@ -4,6 +4,7 @@ import { emit, keyValues } from '../output.js';
 import { positiveInt } from '../parse.js';
 import type { EscalationRequest } from '../../protocol/schemas.js';
 import type { AnyRequest, ApprovalRequest } from '../../protocol/approvals.js';
+import { withExamples } from '../help.js';
 
 const STATES = ['open', 'answered', 'noted', 'expired', 'cancelled'];
 
@@ -18,8 +19,12 @@ const settledText = ({ request: r }: { request: ApprovalRequest }) =>
   `${r.id} ${r.state}${r.decision ? ` (${r.decision})` : ''}: ${r.text}${r.message ? `\n${r.message}` : ''}`;
 
 export function requestsCommand(): Command {
-  const requests = new Command('requests').description('approvals and escalations: list, inspect, answer');
-  requests
+  const requests = withExamples(
+    new Command('requests').description('approvals and escalations: list, inspect, answer'),
+    'agentctl requests list --state open',
+    'agentctl requests approve req_…',
+  );
+  const list = requests
     .command('list')
     .description('without --session-id: every request you may answer, across sessions; with it: those addressed to that session')
     .option('--session-id <id>', 'only requests addressed to this (parent) session')
@@ -38,7 +43,8 @@ export function requestsCommand(): Command {
         return lines.join('\n');
       });
     });
-  requests
+  withExamples(list, 'agentctl requests list --state open', 'agentctl requests list --session-id ses_… --state open');
+  const get = requests
     .command('get')
     .description('one request, whole')
     .argument('<request-id>', 'the request')
@@ -46,7 +52,8 @@ export function requestsCommand(): Command {
       const { client, out } = contextOf(cmd);
       emit(await client.getRequest(id), out, ({ request }: { request: AnyRequest }) => keyValues(request));
     });
-  requests
+  withExamples(get, 'agentctl --field request.text requests get req_…');
+  const approve = requests
     .command('approve')
     .description('approve an approval request: the agent goes ahead')
     .argument('<request-id>', 'the request')
@@ -62,7 +69,8 @@ export function requestsCommand(): Command {
       });
       emit(result, out, settledText);
     });
-  requests
+  withExamples(approve, 'agentctl requests approve req_…', 'agentctl requests approve req_… --for-session');
+  const deny = requests
     .command('deny')
     .description('deny an approval request: the agent is told no, with your message')
     .argument('<request-id>', 'the request')
@@ -76,7 +84,8 @@ export function requestsCommand(): Command {
       });
       emit(result, out, settledText);
     });
-  requests
+  withExamples(deny, 'agentctl requests deny req_… --message "Use the test database, not production."');
+  const respond = requests
     .command('respond')
     .description("answer an escalation: the text becomes the child's next turn")
     .requiredOption('--request-id <id>', 'the request')
@@ -90,5 +99,6 @@ export function requestsCommand(): Command {
       });
       emit(result, out, (r: { request: EscalationRequest; run: { id: string } }) => `${line(r.request)}\nrun ${r.run.id} queued in ${r.request.child_session_id}`);
     });
+  withExamples(respond, 'agentctl requests respond --request-id req_… --text "Approved: clean ./tmp-cache only"');
   return requests;
 }
