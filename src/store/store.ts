@@ -5,6 +5,7 @@
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
+import type { NewEvent } from '../protocol/events.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -64,10 +65,8 @@ export interface TransitionOptions {
   reason?: string;
 }
 
-export interface NewEvent {
-  type: string;
-  data: unknown;
-}
+/** An event to append, typed by the catalogue in protocol/events.ts. */
+export type { NewEvent } from '../protocol/events.js';
 
 export interface Page<T> {
   items: T[];

@@ -333,9 +333,7 @@ export class SqliteStore implements Store {
       // A failed or cancelled run always says why, whoever ended it.
       if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
-      const data: Record<string, unknown> = { run, from };
-      if (opts.reason) data.reason = opts.reason;
-      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data }]);
+      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data: { run, from, ...(opts.reason ? { reason: opts.reason } : {}) } }]);
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
       }
