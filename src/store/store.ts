@@ -147,6 +147,11 @@ export interface Store {
     input: { sessionId: string; text: string; requestId?: string | undefined },
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
+  /** sendToSession answering one request; its answer (also the one replayed) is that request. */
+  respondToRequest(
+    input: { sessionId: string; text: string; requestId: string },
+    idem?: IdempotencyWrite,
+  ): Promise<{ request: EscalationRequest; message: Message; run: Run }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */

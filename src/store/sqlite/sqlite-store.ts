@@ -22,7 +22,7 @@ import type {
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import {
-  announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
+  announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 
@@ -377,6 +377,10 @@ export class SqliteStore implements Store {
 
   async sendToSession(input: { sessionId: string; text: string; requestId?: string | undefined }, idem?: IdempotencyWrite) {
     return sendToSession(this, input, idem);
+  }
+
+  async respondToRequest(input: { sessionId: string; text: string; requestId: string }, idem?: IdempotencyWrite) {
+    return respondToRequest(this, input, idem);
   }
 
   async getRequest(id: string) {
