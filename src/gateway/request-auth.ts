@@ -11,9 +11,9 @@ declare module 'fastify' {
 }
 
 /** Routes anyone may call, even with tokens configured. */
-const OPEN_ROUTES = new Set(['GET /health']);
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['GET /health']);
 /** Streams a browser opens: they may authenticate with a single-use `?ticket=` instead of a header. */
-const TICKET_ROUTES = new Set(['GET /stream', 'GET /sessions/:id/stream']);
+export const TICKET_ROUTES: ReadonlySet<string> = new Set(['GET /stream', 'GET /sessions/:id/stream']);
 
 /**
  * Bearer auth on everything but the open routes once any operator token is configured. Without

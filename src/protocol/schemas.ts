@@ -96,12 +96,12 @@ export type AgentEvent = Static<typeof EventSchema>;
 
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    instance: Type.Optional(Type.String()),
+    type: Type.String({ description: 'A URI naming the problem, derived from code' }),
+    title: Type.String({ description: 'Fixed per code' }),
+    status: Type.Integer({ description: 'The HTTP status' }),
+    detail: Type.String({ description: 'A sentence for people; may change' }),
+    code: Type.String({ description: 'The stable key to branch on; each response lists the codes it can carry' }),
+    instance: Type.Optional(Type.String({ description: 'The request path' })),
   },
   { additionalProperties: true, title: 'Problem' },
 );
