@@ -67,7 +67,9 @@ describe('the OpenAPI document', () => {
     expect(codesOf(opById('transitionRun').responses['409'])).toEqual(['invalid_transition', 'state_mismatch']);
     expect(codesOf(opById('createSession').responses['422'])).toEqual(expect.arrayContaining(['unknown_provider', 'invalid_cwd', 'idempotency_key_reused']));
     expect(codesOf(opById('listEvents').responses['400'])).toEqual(expect.arrayContaining(['invalid_cursor', 'validation_failed']));
-    expect(codesOf(opById('getDaemonStatus').responses['403'])).toEqual(['forbidden']);
+    expect(codesOf(opById('getDaemonStatus').responses['403'])).toEqual(['forbidden', 'host_not_allowed', 'origin_not_allowed']);
+    // Host and Origin are checked before any route, /health included.
+    expect(codesOf(opById('getHealth').responses['403'])).toEqual(['host_not_allowed', 'origin_not_allowed']);
     expect(codesOf(opById('respondToRequest').responses['409'])).toEqual(expect.arrayContaining(['request_already_answered', 'idempotency_key_in_flight']));
     // A GET has no body to refuse, and an open route no token to refuse.
     expect(opById('getRun').responses['415']).toBeUndefined();
@@ -80,6 +82,10 @@ describe('the OpenAPI document', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(codesOf(opById('getSession').responses['404'])).toContain(res.body.code);
+    const rebound = await d.api('GET', '/health', { headers: { host: 'evil.example' } });
+    expect(rebound.status).toBe(403);
+    expect(rebound.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(codesOf(opById('getHealth').responses['403'])).toContain(rebound.body.code);
   });
 
   it('does not require parameters that have defaults, nor the body of POST /sessions', async () => {
@@ -93,20 +99,22 @@ describe('the OpenAPI document', () => {
     expect((await d.api('POST', '/sessions')).status).toBe(201);
   });
 
-  it('declares streams: SSE 200, WebSocket 101, Last-Event-ID, and ticket auth', () => {
+  it('declares streams (SSE 200, WebSocket 101, Last-Event-ID), ticket and cookie auth, and the open routes', () => {
     for (const id of ['streamEvents', 'streamSessionEvents']) {
       const op = opById(id);
       expect(Object.keys(op.responses['200'].content)).toEqual(['text/event-stream']);
       expect(op.responses['101']).toBeDefined();
       expect(param(op, 'Last-Event-ID')).toMatchObject({ in: 'header', required: false });
-      expect(op.security).toEqual([{ bearer: [] }, { ticket: [] }]);
+      expect(op.security).toEqual([{ bearer: [] }, { ticket: [] }, { cookie: [] }]);
       // The ticket is a security scheme, not a plain parameter.
       expect(param(op, 'ticket')).toBeUndefined();
     }
     expect(doc.components.securitySchemes.ticket).toEqual(expect.objectContaining({ type: 'apiKey', in: 'query', name: 'ticket' }));
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
-    expect(doc.security).toEqual([{ bearer: [] }]);
+    expect(doc.components.securitySchemes.cookie).toEqual(expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'agentd_session' }));
+    expect(doc.security).toEqual([{ bearer: [] }, { cookie: [] }]);
     expect(opById('getHealth').security).toEqual([]);
+    expect(opById('signOut').security).toEqual([]);
   });
 
   it('declares Idempotency-Key where it is honoured, and the headers responses carry', async () => {
@@ -130,14 +138,14 @@ describe('the OpenAPI document', () => {
   });
 
   it('lets create endpoints declare only 201, which a replay answers too', () => {
-    for (const id of ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'createStreamTicket']) {
+    for (const id of ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'createStreamTicket', 'signIn']) {
       const success = Object.keys(opById(id).responses).filter((s) => s.startsWith('2'));
       expect(success, id).toEqual(['201']);
     }
   });
 
   it('names the wire objects once under components.schemas', () => {
-    const names = ['Session', 'Run', 'Message', 'Event', 'Request', 'Problem', 'Diagnostics', 'DaemonStatus', 'QueueCounts', 'Worker', 'RunState'];
+    const names = ['Session', 'Run', 'Message', 'Event', 'Request', 'Problem', 'Diagnostics', 'DaemonStatus', 'QueueCounts', 'Worker', 'RunState', 'SignInStatus'];
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(names));
     const getSession = opById('getSession').responses['200'].content['application/json'].schema;
     expect(getSession.properties.session).toEqual({ $ref: '#/components/schemas/Session' });

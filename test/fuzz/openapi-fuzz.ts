@@ -32,7 +32,7 @@ export interface FuzzSetup {
   url: string;
   document: Schema;
   /** Bearer tokens by kind: the operator's, a live run token, a run token whose run ended. */
-  tokens: { operator: string; run?: string; expiredRun?: string };
+  tokens: { operator: string; run?: string; expiredRun?: string; /** A signed-in browser's `Cookie` header value. */ cookie?: string };
   samples: Record<string, fc.Arbitrary<unknown>>;
   caps: Record<string, number>;
   bodyLimitBytes: number;
@@ -146,7 +146,24 @@ function requestsFor(op: Operation, setup: FuzzSetup, source: ValueSource): fc.A
       },
     })));
   }
+  // What a web page or a rebinding attack sends (gateway/exposure.ts).
+  mutations.push(fc.constantFrom('evil.example', 'evil.example:80', 'bad host!', '127.0.0.1.evil.example').map((host) => ({
+    variant: 'foreign-host',
+    apply: (r: Built) => (r.headers.host = host),
+  })));
+  mutations.push(fc.constantFrom('http://evil.example', 'null', 'file://', 'http://127.0.0.1:1').map((origin) => ({
+    variant: 'foreign-origin',
+    apply: (r: Built) => (r.headers.origin = origin),
+  })));
   if (!openRoute) {
+    const cookies = ['agentd_session=not-a-sign-in', 'agentd_session=', 'other=1', ...(setup.tokens.cookie ? [setup.tokens.cookie, setup.tokens.cookie] : [])];
+    mutations.push(fc.constantFrom(...cookies).map((cookie) => ({
+      variant: 'cookie',
+      apply: (r: Built) => {
+        delete r.headers.authorization;
+        r.headers.cookie = cookie;
+      },
+    })));
     mutations.push(fc.constantFrom('none', 'wrong', 'basic', 'empty-bearer', 'run', 'expired-run').map((kind) => ({
       variant: `auth-${kind}`,
       apply: (r: Built) => {

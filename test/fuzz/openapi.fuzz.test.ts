@@ -55,6 +55,9 @@ describe('schema-driven fuzz of every documented operation', () => {
       await api('POST', `/sessions/${holder.id}/messages`, { text: `env-to-file ${live}` });
       const runToken = JSON.parse(await waitForFile(live)).AGENTD_TOKEN as string;
       releaseFile = `${live}.release`;
+      // A signed-in browser: its session cookie stands in for the token.
+      const signedIn = await d.api('POST', '/auth/session', { token: OPERATOR });
+      const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
       const cursors = (await api('GET', `/sessions/${session.id}/events`)).body.events.map((e: { id: string }) => e.id) as string[];
 
       // The run behind the live run token is left out of the samples, so a generated cancel does not end it early.
@@ -63,7 +66,7 @@ describe('schema-driven fuzz of every documented operation', () => {
         {
           url: d.url,
           document,
-          tokens: { operator: OPERATOR, run: runToken, expiredRun },
+          tokens: { operator: OPERATOR, run: runToken, expiredRun, cookie },
           bodyLimitBytes: BODY_LIMIT,
           samples: {
             'sessions/id': fc.constantFrom(...ids.sessions),

@@ -7,6 +7,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { EVENT_TYPES, EventVariants, eventSchemaName } from '../../protocol/events.js';
+import { SIGN_IN_COOKIE } from '../../services/sign-ins.js';
 import { describeOperation } from './operation.js';
 import { NamedSchemas, SCHEMA_REF, plain } from './named-schemas.js';
 
@@ -110,9 +111,15 @@ export function openapiOptions(version: string): FastifyDynamicSwaggerOptions {
             name: 'ticket',
             description: 'A single-use stream ticket from POST /stream/tickets, for clients that cannot set headers',
           },
+          cookie: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: SIGN_IN_COOKIE,
+            description: 'The browser session cookie (HttpOnly, SameSite=Strict) that POST /auth/session sets',
+          },
         },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, { cookie: [] }],
     },
     // `const` is valid in OpenAPI 3.1 and keeps the document equal to the TypeBox schemas.
     convertConstToEnum: false,

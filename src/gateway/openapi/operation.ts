@@ -30,10 +30,13 @@ function hasProperty(schema: unknown, name: string): boolean {
 /** Every problem code the route can answer with: its own plus those of the gateway around it. */
 export function problemCodes(method: string, url: string, schema: FastifySchema): ErrorCode[] {
   const codes = new Set<ErrorCode>(schema.problems ?? []);
+  // Checked before any route (gateway/exposure.ts): a foreign Host, a page of another origin.
+  codes.add('host_not_allowed').add('origin_not_allowed');
   if (!OPEN_ROUTES.has(`${method} ${url}`)) codes.add('unauthorized').add('token_expired');
   if (schema.params || schema.querystring || schema.headers || schema.body) codes.add('validation_failed');
   // A path parameter with a malformed percent-escape is refused by the router.
   if (schema.params) codes.add('bad_request');
+  // A POST without Content-Type: application/json is refused even without a body (no simple requests).
   if (BODY_METHODS.has(method)) codes.add('invalid_json').add('payload_too_large').add('unsupported_media_type');
   if (hasProperty(schema.headers, 'idempotency-key')) {
     codes.add('bad_request').add('idempotency_key_in_flight').add('idempotency_key_reused');
@@ -76,7 +79,7 @@ export function problemResponses(codes: readonly ErrorCode[]): Record<string, Js
 /** Who may call the route; undefined leaves the document's default (a bearer token). */
 function securityOf(routeKey: string): FastifySchema['security'] {
   if (OPEN_ROUTES.has(routeKey)) return [];
-  if (TICKET_ROUTES.has(routeKey)) return [{ bearer: [] }, { ticket: [] }];
+  if (TICKET_ROUTES.has(routeKey)) return [{ bearer: [] }, { ticket: [] }, { cookie: [] }];
   return undefined;
 }
 

@@ -2,10 +2,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../services/sessions.js';
 import type { GatewayDeps } from '../deps.js';
 import { Subscription, type StreamTransport } from '../streams/subscription.js';
 import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
+
+/** A run token's run has left `running` (the only ways out of it). */
+const RUN_ENDED = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
 
 const StreamQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 64 })),
@@ -61,6 +65,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   const open = (request: FastifyRequest, transport: StreamTransport): Subscription => {
     const { sessionId, cursor } = request.streamTarget!;
     const principal = request.principal;
+    const run = principal.run;
     const subscription = new Subscription(
       {
         hub: streams.hub,
@@ -69,18 +74,29 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
+        credential: { tokenId: request.auth.tokenId, signIn: request.auth.signIn },
+        // A run token's stream lives as long as its run runs, like the token itself.
+        ...(run && {
+          endsAfter: {
+            match: (event) => event.run_id === run.runId && RUN_ENDED.has(event.type),
+            reason: 'run_ended' as const,
+            detail: `run ${run.runId} has ended, and with it this stream's run token`,
+          },
+        }),
       },
       cursor,
     );
     streams.open.add(subscription);
     subscription.onClose = () => streams.open.delete(subscription);
     void subscription.start(cursor, { session_id: sessionId });
+    // The run may have ended between auth and start() subscribing to the hub: then no event will say so.
+    if (run) void deps.runTokens.isRunning(run.runId).then((running) => running || subscription.endSoon(), () => subscription.endSoon());
     return subscription;
   };
 
   const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     reply.hijack();
-    startSse(reply.raw, streams.retryMs);
+    startSse(reply.raw, streams.retryMs, reply.getHeaders() as OutgoingHttpHeaders);
     const subscription = open(request, sseTransport(reply.raw, flushBytes));
     request.raw.on('close', () => subscription.close('client went away'));
   };
@@ -111,7 +127,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     summary,
     description:
       'Server-sent events by default; a WebSocket with an upgrade request. Each event frame is an `Event` ' +
-      '(SSE `id:` is its cursor); control frames (`stream.opened`, `stream.heartbeat`, `stream.overflow`) carry no id. ' +
+      '(SSE `id:` is its cursor); control frames (`stream.opened`, `stream.heartbeat`, `stream.overflow`, `stream.closed`) carry no id. ' +
       'Resume with `cursor` or `Last-Event-ID`: nothing is missed and nothing repeated.',
     querystring: StreamQuery,
     headers: StreamHeaders,
@@ -146,6 +162,6 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String({ format: 'date-time' }) }) },
       },
     },
-    async (request, reply) => reply.code(201).send(streams.tickets.issue(request.principal)),
+    async (request, reply) => reply.code(201).send(streams.tickets.issue({ principal: request.principal, auth: request.auth })),
   );
 };
