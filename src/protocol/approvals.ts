@@ -6,19 +6,18 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   ANSWERED_BY, APPROVAL_ACTIONS, APPROVAL_DECISIONS, APPROVAL_POLICIES, APPROVAL_STATES,
 } from '../domain/approval-policy.js';
-import { literals, Nullable, RequestSchema } from './schemas.js';
+import { literals, Nullable, RequestSchema, Timestamp } from './schemas.js';
 
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
 
-export const ApprovalPolicySchema = literals(APPROVAL_POLICIES);
-export const ApprovalDecisionSchema = literals(APPROVAL_DECISIONS);
+export const ApprovalPolicySchema = literals(APPROVAL_POLICIES, { title: 'ApprovalPolicy' });
+export const ApprovalDecisionSchema = literals(APPROVAL_DECISIONS, { title: 'ApprovalDecision' });
 
 export const AnsweredBySchema = Type.Object({
   kind: literals(ANSWERED_BY),
   principal: Nullable(Type.String({ description: 'the principal id of a person who answered' })),
   run_id: Nullable(Type.String({ description: 'the run of a parent agent that answered' })),
   rule: Nullable(Type.String({ description: 'the allow rule or session grant that matched' })),
-});
+}, { title: 'AnsweredBy' });
 export type AnsweredBy = Static<typeof AnsweredBySchema>;
 
 export const answeredBy = (kind: AnsweredBy['kind'], extra: Partial<Omit<AnsweredBy, 'kind'>> = {}): AnsweredBy =>
@@ -28,7 +27,7 @@ export const FileChangeSchema = Type.Object({
   path: Type.String(),
   kind: Type.String({ description: 'add, delete, update…, as the agent says' }),
   diff: Nullable(Type.String({ description: 'unified diff when known' })),
-});
+}, { title: 'FileChange' });
 
 export const ApprovalRequestSchema = Type.Object({
   id: Type.String(),
@@ -51,12 +50,12 @@ export const ApprovalRequestSchema = Type.Object({
   answered_by: Nullable(AnsweredBySchema),
   created_at: Timestamp,
   answered_at: Nullable(Timestamp),
-});
+}, { title: 'ApprovalRequest' });
 export type ApprovalRequest = Static<typeof ApprovalRequestSchema>;
 
 /** Any request: an escalation from a child (RequestSchema) or an approval. */
-export const AnyRequestSchema = Type.Union([RequestSchema, ApprovalRequestSchema]);
+export const AnyRequestSchema = Type.Union([RequestSchema, ApprovalRequestSchema], { title: 'AnyRequest' });
 export type AnyRequest = Static<typeof AnyRequestSchema>;
 
 export const REQUEST_STATES = ['open', 'answered', 'noted', 'expired', 'cancelled'] as const;
-export const RequestStateSchema = literals(REQUEST_STATES);
+export const RequestStateSchema = literals(REQUEST_STATES, { title: 'RequestState' });

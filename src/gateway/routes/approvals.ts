@@ -3,13 +3,14 @@ import { Type } from '@sinclair/typebox';
 import { AnyRequestSchema, ApprovalRequestSchema, RequestStateSchema } from '../../protocol/approvals.js';
 import { Nullable } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
 const Message = Type.Optional(Type.String({ minLength: 1, maxLength: 16 * 1024, description: 'told to the agent with the decision' }));
 const Settled = Type.Object({ request: ApprovalRequestSchema });
+/** What answering an approval can refuse. */
+const ANSWER_PROBLEMS = ['request_not_found', 'forbidden', 'request_already_answered', 'wrong_request_kind', 'decision_not_offered'] as const;
 
 export const approvalRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const a = deps.approvals;
@@ -22,13 +23,14 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     '/requests',
     {
       schema: {
+        operationId: 'listInbox',
         summary: 'The inbox: every request the caller may answer, across sessions, oldest first',
         querystring: Type.Object({
           state: Type.Optional(RequestStateSchema),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
           cursor: Type.Optional(Type.String({ maxLength: 64, description: 'the last request id of the previous page' })),
         }),
-        response: { 200: Type.Object({ requests: Type.Array(AnyRequestSchema), next_cursor: Nullable(Type.String()) }), ...problemResponses },
+        response: { 200: Type.Object({ requests: Type.Array(AnyRequestSchema), next_cursor: Nullable(Type.String()) }) },
       },
     },
     async (request) => a.inbox(request.principal, request.query),
@@ -39,10 +41,13 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     {
       preValidation: emptyBody,
       schema: {
+        operationId: 'approveRequest',
         summary: 'Approve an approval request; with for_session, the same command prefix, tool or files stop asking in that session',
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ for_session: Type.Optional(Type.Boolean()), message: Message, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 200: Settled, ...problemResponses },
+        problems: ANSWER_PROBLEMS,
+        response: { 200: Settled },
       },
     },
     async (request, reply) =>
@@ -55,10 +60,13 @@ export const approvalRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     {
       preValidation: emptyBody,
       schema: {
+        operationId: 'denyRequest',
         summary: 'Deny an approval request; the message tells the agent why',
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ message: Message, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 200: Settled, ...problemResponses },
+        problems: ANSWER_PROBLEMS,
+        response: { 200: Settled },
       },
     },
     async (request, reply) =>

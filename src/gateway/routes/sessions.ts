@@ -3,8 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApprovalPolicySchema } from '../../protocol/approvals.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -20,7 +19,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         request.body ??= {};
       },
       schema: {
+        operationId: 'createSession',
         summary: 'Create a session',
+        headers: IdempotencyHeaders,
         body: Type.Optional(
           Type.Object(
             {
@@ -31,10 +32,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
               approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
             },
-            { additionalProperties: false },
+            { additionalProperties: false, default: {}, description: 'Optional: an absent body is {}' },
           ),
         ),
-        response: { 201: SessionEnvelope, 200: SessionEnvelope, ...problemResponses },
+        problems: ['forbidden', 'unknown_provider', 'invalid_cwd'],
+        response: { 201: SessionEnvelope },
       },
     },
     async (request, reply) =>
@@ -47,6 +49,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions',
     {
       schema: {
+        operationId: 'listSessions',
         summary: "List the caller's sessions, newest first",
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
@@ -54,8 +57,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         }),
         response: {
           200: Type.Object({ sessions: Type.Array(SessionSchema), next_cursor: Nullable(Type.String()) }),
-          ...problemResponses,
         },
+        problems: ['forbidden'],
       },
     },
     async (request) => {
@@ -66,7 +69,15 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.get(
     '/sessions/:id',
-    { schema: { summary: 'Get a session', params: SessionParams, response: { 200: SessionEnvelope, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getSession',
+        summary: 'Get a session',
+        params: SessionParams,
+        problems: ['session_not_found'],
+        response: { 200: SessionEnvelope },
+      },
+    },
     async (request) => ({ session: await deps.sessions.visible(request.principal, request.params.id) }),
   );
 
@@ -75,13 +86,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/messages',
     {
       schema: {
+        operationId: 'postMessage',
         summary: 'Post a message; a user message queues a run',
         params: SessionParams,
+        headers: IdempotencyHeaders,
         body: Type.Object(
           { role: Type.Optional(MessageRoleSchema), text: Text, idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        response: { 201: MessageResult, 200: MessageResult, ...problemResponses },
+        problems: ['session_not_found', 'forbidden'],
+        response: { 201: MessageResult },
       },
     },
     async (request, reply) =>
@@ -99,9 +113,11 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/messages',
     {
       schema: {
+        operationId: 'listMessages',
         summary: "A session's messages, oldest first",
         params: SessionParams,
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...problemResponses },
+        problems: ['session_not_found'],
+        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }) },
       },
     },
     async (request) => ({ messages: await deps.sessions.listMessages(request.principal, request.params.id) }),
@@ -111,6 +127,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/events',
     {
       schema: {
+        operationId: 'listEvents',
         summary: "A page of the session's event log strictly after `cursor`",
         params: SessionParams,
         querystring: Type.Object({
@@ -123,8 +140,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
             next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
             has_more: Type.Boolean(),
           }),
-          ...problemResponses,
         },
+        problems: ['session_not_found', 'invalid_cursor'],
       },
     },
     async (request) =>
