@@ -418,34 +418,14 @@ export class SqliteStore implements Store {
     return runIdForToken(this, tokenHash);
   }
 
-  async recordApproval(input: NewApproval, outcome?: ApprovalOutcome) {
-    return approvals.recordApproval(this, input, outcome);
-  }
-
-  async settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite) {
-    return approvals.settleApproval(this, id, outcome, idem);
-  }
-
-  async settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome) {
-    return approvals.settleOpenApprovals(this, runId, outcome);
-  }
-
-  async getApproval(id: string) {
-    return approvals.getApproval(this, id);
-  }
-
-  async listApprovals(filter: ApprovalFilter) {
-    return approvals.listApprovals(this, filter);
-  }
-
-  async listGrants(sessionId: string) {
-    return approvals.listGrants(this, sessionId);
-  }
-
-  async countOpenApprovals() {
-    return approvals.countOpenApprovals(this);
-  }
-
+  // Approvals: the SQL and its transactions are in approvals.ts.
+  async recordApproval(input: NewApproval, outcome?: ApprovalOutcome) { return approvals.recordApproval(this, input, outcome); }
+  async settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite) { return approvals.settleApproval(this, id, outcome, idem); }
+  async settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome) { return approvals.settleOpenApprovals(this, runId, outcome); }
+  async getApproval(id: string) { return approvals.getApproval(this, id); }
+  async listApprovals(filter: ApprovalFilter) { return approvals.listApprovals(this, filter); }
+  async listGrants(sessionId: string) { return approvals.listGrants(this, sessionId); }
+  async countOpenApprovals() { return approvals.countOpenApprovals(this); }
   async listEscalationsForOwner(owner: string, filter: { state?: string | undefined; afterId?: string | undefined; limit: number }) {
     return approvals.listEscalationsForOwner(this, owner, filter);
   }
