@@ -40,6 +40,12 @@ export interface Config {
   /** SIGTERM → SIGKILL grace when cancelling, milliseconds. */
   cancelGraceMs: number;
   resumeInterrupted: boolean;
+  /** Agents run under supervisors that outlive agentd (off: agents are agentd's children and end with it). */
+  supervise: boolean;
+  /** On SIGTERM/SIGINT, stop active runs (they become `interrupted`) instead of leaving them to their supervisors. */
+  stopRunsOnExit: boolean;
+  /** Size at which a run's spool rolls to a new segment file (bytes). */
+  spoolSegmentBytes: number;
   maxDepth: number;
   maxChildrenPerRun: number;
   /** Heartbeat frames on streams (and WebSocket pings), milliseconds. */
@@ -106,6 +112,8 @@ export function buildAgentdCommand(): Command {
     .option('--idle-timeout <seconds>', 'kill a run silent this long, 0 = none (AGENTD_IDLE_TIMEOUT)', int('--idle-timeout', 0))
     .option('--cancel-grace <ms>', 'SIGTERM to SIGKILL grace on cancel (AGENTD_CANCEL_GRACE_MS)', int('--cancel-grace', 0))
     .option('--resume-interrupted', 're-queue runs a crashed daemon left running, when their thread can resume')
+    .option('--stop-runs', 'on SIGTERM/SIGINT stop active runs instead of leaving them running for the next start (AGENTD_STOP_RUNS=1)')
+    .option('--no-supervisor', 'run agents as direct children that end with agentd, without supervisors (AGENTD_SUPERVISOR=0)')
     .option('--max-depth <n>', 'deepest child session allowed (AGENTD_MAX_DEPTH)', int('--max-depth', 0))
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
@@ -128,7 +136,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     commandBin?: string; commandArg?: string[]; commandProtocol?: string; authToken?: string[]; bodyLimit?: number; logLevel?: string;
     approvalPolicy?: string; approvalAllow?: string[]; approvalTimeout?: number;
     tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
-    runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
+    runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean; stopRuns?: boolean; supervisor?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
   };
   const authTokens = [
@@ -188,6 +196,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     idleTimeoutS: o.idleTimeout ?? envInt(env, 'AGENTD_IDLE_TIMEOUT', 0),
     cancelGraceMs: o.cancelGrace ?? envInt(env, 'AGENTD_CANCEL_GRACE_MS', 5000),
     resumeInterrupted: o.resumeInterrupted ?? env.AGENTD_RESUME_INTERRUPTED === '1',
+    // commander sets `supervisor` to true unless --no-supervisor was given, so only `false` is a choice.
+    supervise: o.supervisor === false ? false : env.AGENTD_SUPERVISOR !== '0',
+    stopRunsOnExit: o.stopRuns ?? env.AGENTD_STOP_RUNS === '1',
+    spoolSegmentBytes: 1024 * 1024,
     maxDepth: o.maxDepth ?? envInt(env, 'AGENTD_MAX_DEPTH', 3),
     maxChildrenPerRun: o.maxChildren ?? envInt(env, 'AGENTD_MAX_CHILDREN', 8),
     streamHeartbeatMs: o.streamHeartbeatMs ?? envInt(env, 'AGENTD_STREAM_HEARTBEAT_MS', 15_000, 100),

@@ -9,7 +9,7 @@ import { acquireDatabaseLock } from './store/db-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { buildProviders } from './providers/registry.js';
-import { WorkerPool } from './runtime/pool.js';
+import { WorkerPool, type RunsOnClose } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
 import { StoreApprovalGate } from './runtime/approval-gate.js';
 import { ApprovalService } from './services/approvals.js';
@@ -26,6 +26,7 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { spoolRoot } from './supervisor/spool.js';
 
 export interface Daemon {
   url: string;
@@ -38,7 +39,16 @@ export interface Daemon {
    * sign-ins and open streams end. A file that no longer parses changes nothing (it throws).
    */
   reloadTokens(): Promise<TokenChange>;
-  close(): Promise<void>;
+  /**
+   * Resolves when a client asked the daemon to stop (`POST /daemon/stop`); whoever runs the daemon
+   * (agentd's main) then calls `close` with what it asked for.
+   */
+  stopRequested: Promise<{ runs: RunsOnClose }>;
+  /**
+   * Stops the daemon. Active runs are left running under their supervisors for the next start to
+   * re-attach (the default), stopped (`--stop-runs`: they become `interrupted`) or cancelled.
+   */
+  close(opts?: { runs?: RunsOnClose }): Promise<void>;
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -69,6 +79,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
       approvals: gate,
+      spoolRoot: config.supervise ? spoolRoot(config.dbPath) : null,
+      spoolSegmentBytes: config.spoolSegmentBytes,
+      providerConfig: { codex: config.codex, claude: config.claude, command: config.command },
     }, log);
     const watcher = new RunWatcher(store);
     const sessions = new SessionService(store, new Access(store), {
@@ -130,6 +143,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     pruneTimer.unref();
 
     let closing: Promise<void> | undefined;
+    let requestStop!: (opts: { runs: RunsOnClose }) => void;
+    const stopRequested = new Promise<{ runs: RunsOnClose }>((resolve) => (requestStop = resolve));
     return {
       url,
       port,
@@ -147,7 +162,10 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         log.info({ added: change.added, removed: change.removed, tokens_file: config.tokensFile }, 'tokens reloaded');
         return change;
       },
-      close() {
+      stopRequested,
+      close(opts = {}) {
+        // Agents without supervisors cannot outlive agentd; close() stops them whatever is asked.
+        const runs = opts.runs ?? (config.stopRunsOnExit ? 'stop' : 'leave');
         closing ??= (async () => {
           clearInterval(pruneTimer);
           // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
@@ -156,7 +174,10 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           // Their clients resume from their cursors once a daemon is back.
           streams.close();
           await app.close();
-          await pool.close();
+          const { left } = await pool.close(runs);
+          if (left > 0) {
+            log.info({ runs: left }, `${left} run(s) keep running under their supervisors; the next agentd start re-attaches to them (agentd --stop-runs, or agentctl daemon stop --cancel-runs, stops them instead)`);
+          }
           gate.close();
           await s.close();
           lock.release();

@@ -20,3 +20,5 @@ export const PACKAGE_ROOT = findRoot();
 /** Put on agents' PATH so they can call `agentctl`. */
 export const BIN_DIR = join(PACKAGE_ROOT, 'bin');
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+/** The supervisor program agentd starts for each run (built JavaScript, also when agentd runs from source in tests). */
+export const SUPERVISOR_MAIN = join(PACKAGE_ROOT, 'dist', 'src', 'supervisor', 'main.js');

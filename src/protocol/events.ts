@@ -57,6 +57,15 @@ export const EVENT_DATA = {
     },
     { description: 'The agent process started' },
   ),
+  'run.reattached': Type.Object(
+    {
+      supervisor_pid: Nullable(Type.Integer({ description: "The run's supervisor; null when it is gone" })),
+      supervisor_alive: Type.Boolean({ description: 'false: the supervisor had exited or died, and its spool says how the run went on' }),
+      spool_offset: Type.Integer({ description: 'Where in the spool this daemon continues' }),
+      behind_bytes: Type.Integer({ description: 'Spooled output not yet turned into events' }),
+    },
+    { description: 'A restarted agentd took over a run a previous one started; every output line still becomes events once' },
+  ),
   'run.item': Type.Object(
     {
       phase: Type.Union([Type.Literal('started'), Type.Literal('updated'), Type.Literal('completed')]),

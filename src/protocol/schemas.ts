@@ -181,6 +181,13 @@ export const DiagnosticsSchema = Type.Object({
     since: Timestamp,
     text: Type.String({ description: 'what the agent asks' }),
   }, { description: 'The oldest open approval the run waits for' })),
+  supervisor: Type.Optional(Nullable(Type.Object({
+    pid: Nullable(Type.Integer({ description: "The supervisor's pid; null once it is gone" })),
+    reattached_at: Nullable(Timestamp),
+    caught_up_bytes: Type.Integer({ description: 'Spooled output this daemon had not consumed when it re-attached' }),
+    caught_up_records: Type.Integer({ description: 'Records read while catching up (each an output line that meant something, an ask, a stop or the exit)' }),
+    caught_up_at: Nullable(Timestamp),
+  }, { description: 'A run whose agent runs under a supervisor: when this daemon re-attached to it after a restart, and how much output it caught up on (zeros and nulls when it started the run itself)' }))),
 }, { title: 'Diagnostics' });
 export type Diagnostics = Static<typeof DiagnosticsSchema>;
 

@@ -4,8 +4,11 @@ import { CodexProvider } from './codex/codex-provider.js';
 import { ClaudeProvider } from './claude/claude-provider.js';
 import { CommandProvider } from './command/command-provider.js';
 
-/** The providers this daemon can run, by name. `command` exists only when an argv is configured. */
-export function buildProviders(config: Config): Map<string, Provider> {
+/**
+ * The providers this daemon can run, by name. `command` exists only when an argv is configured.
+ * A run's supervisor builds its provider the same way, from the settings agentd hands it.
+ */
+export function buildProviders(config: Pick<Config, 'codex' | 'claude' | 'command'>): Map<string, Provider> {
   const providers = new Map<string, Provider>([
     ['codex', new CodexProvider(config.codex)],
     ['claude', new ClaudeProvider(config.claude)],

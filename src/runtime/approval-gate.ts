@@ -29,7 +29,11 @@ export interface TurnApprovals {
 export interface ApprovalGate {
   /** The policy and allow rules in force for a session: its own, else the daemon's. */
   resolve(session: Session): ResolvedApprovals;
-  forTurn(turn: { run: Run; session: Session; attempt: number; approvals: ResolvedApprovals }): TurnApprovals;
+  /**
+   * `adopted`: the turn was started by a previous daemon (a re-attach), so approvals it asked
+   * before may be open without this daemon having seen the ask; closing the turn settles them too.
+   */
+  forTurn(turn: { run: Run; session: Session; attempt: number; approvals: ResolvedApprovals; adopted?: boolean }): TurnApprovals;
 }
 
 export interface GateSettings {
@@ -87,8 +91,8 @@ export class StoreApprovalGate implements ApprovalGate {
     };
   }
 
-  forTurn(turn: { run: Run; session: Session; attempt: number; approvals: ResolvedApprovals }): TurnApprovals {
-    return new GateTurn(this, turn.run, turn.session, turn.attempt, turn.approvals);
+  forTurn(turn: { run: Run; session: Session; attempt: number; approvals: ResolvedApprovals; adopted?: boolean }): TurnApprovals {
+    return new GateTurn(this, turn.run, turn.session, turn.attempt, turn.approvals, turn.adopted ?? false);
   }
 
   close(): void {
@@ -113,6 +117,7 @@ class GateTurn implements TurnApprovals {
     private readonly session: Session,
     private readonly attempt: number,
     private readonly approvals: ResolvedApprovals,
+    private readonly adopted: boolean,
   ) {}
 
   async record(ask: ApprovalAsk): Promise<{ decision: Promise<ApprovalDecision> }> {
@@ -178,7 +183,9 @@ class GateTurn implements TurnApprovals {
         resolve(decisionOf(settled));
       };
     });
-    const timer = setTimeout(() => void this.expire(request.id), this.gate.settings.timeoutS * 1000);
+    // The limit counts from the ask, also for an approval asked before a restart of agentd.
+    const waited = Date.now() - Date.parse(request.created_at);
+    const timer = setTimeout(() => void this.expire(request.id), Math.max(0, this.gate.settings.timeoutS * 1000 - (Number.isFinite(waited) ? waited : 0)));
     timer.unref();
     this.pending.set(request.id, { request, decision, timer });
     this.gate.waiters.set(request.id, settle);
@@ -207,7 +214,8 @@ class GateTurn implements TurnApprovals {
       ? { state: 'expired', decision: 'deny', message: `agentd stopped while the approval was open (${reason}), so it is denied`, answered_by: by('daemon_stopped') }
       : { state: 'cancelled', decision: null, message: `the run ended before it was answered: ${reason}`, answered_by: by('run_ended') };
     // Nothing open is not waited for: a record() still in flight sees `closing` and settles itself.
-    if (this.pending.size === 0) return;
+    // An adopted turn may hold approvals asked before this daemon started; those are settled too.
+    if (this.pending.size === 0 && !this.adopted) return;
     await this.gate.store.settleOpenApprovals(this.run.id, this.closing);
   }
 

@@ -19,10 +19,12 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
   const alive = ctx.workers.filter((w) => w.alive);
   const busy = ctx.workers.filter((w) => w.run_id !== null);
   const now = Date.now();
-  const sinceOutput = ctx.active?.proc ? (now - ctx.active.proc.lastOutputAt) / 1000 : null;
+  const sinceOutput = ctx.active?.source ? (now - ctx.active.source.lastOutputAt) / 1000 : null;
   const running = run.started_at && run.state === 'running' ? (now - Date.parse(run.started_at)) / 1000 : null;
   const [waiting] = run.state === 'running' ? await store.listApprovals({ runId: run.id, state: 'open', limit: 1 }) : [];
 
+  const reattached = ctx.active?.reattached ?? null;
+  const catchingUp = reattached && !reattached.caught_up_at ? reattached : null;
   let likely: string;
   switch (run.state) {
     case 'queued': {
@@ -35,6 +37,7 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
     case 'running':
       if (!ctx.active) likely = 'process gone: the run is marked running but no worker of this daemon holds it';
       else if (ctx.active.pid === null) likely = 'starting: the process is being spawned';
+      else if (catchingUp) likely = `re-attached to its agent after a daemon restart; catching up on ${catchingUp.behind_bytes} bytes of spooled output`;
       else if (waiting) likely = `waiting for approval ${waiting.id} since ${waiting.created_at}: ${waiting.text}`;
       else if (sinceOutput !== null && sinceOutput >= (ctx.idleTimeoutS || QUIET_AFTER_S)) likely = `no output for ${Math.round(sinceOutput)}s`;
       else likely = 'running normally';
@@ -69,5 +72,14 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
     codex_invocation: ctx.codexInvocation,
     likely_issue: likely,
     waiting_for_approval: waiting ? { request_id: waiting.id, since: waiting.created_at, text: waiting.text } : null,
+    supervisor: ctx.active?.source?.supervisorPid != null || reattached
+      ? {
+        pid: ctx.active?.source?.supervisorPid ?? null,
+        reattached_at: reattached?.at ?? null,
+        caught_up_bytes: reattached?.behind_bytes ?? 0,
+        caught_up_records: reattached?.caught_up_records ?? 0,
+        caught_up_at: reattached?.caught_up_at ?? null,
+      }
+      : null,
   };
 }

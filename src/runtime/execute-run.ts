@@ -1,15 +1,17 @@
 import type { Logger } from 'pino';
-import { AppError } from '../domain/errors.js';
-import type { RunState } from '../domain/run-states.js';
-import type { TurnDriver, TurnIO } from '../providers/conversation.js';
-import type { ExitInfo, Provider, TurnOutcome } from '../providers/provider.js';
-import type { RunPatch, Store } from '../store/store.js';
-import { startAgentProcess, type AgentProcess } from './agent-process.js';
+import type { Config } from '../config.js';
+import type { Provider } from '../providers/provider.js';
+import type { RunWithPgid, Store } from '../store/store.js';
+import type { StopRequest } from '../supervisor/records.js';
+import { removeRunSpool, runSpoolDir, supervisorSocketPath } from '../supervisor/spool.js';
+import { SUPERVISOR_PROTOCOL, type SupervisorSpec } from '../supervisor/wire.js';
 import { agentEnvironment } from './agent-env.js';
-import type { ApprovalGate, TurnApprovals } from './approval-gate.js';
-import { IdleTimer } from './idle-timer.js';
-import { processStartTime } from './process-tree.js';
-import { RunOutput } from './run-output.js';
+import type { ApprovalGate } from './approval-gate.js';
+import { finishRun, followTurn, stateFor } from './follow-turn.js';
+import { launchSupervisor, type SupervisedSource } from './supervised.js';
+import { InProcessSource, type TurnSource } from './turn-source.js';
+
+export type { StopRequest } from '../supervisor/records.js';
 
 export interface ExecutionSettings {
   runTimeoutS: number;
@@ -21,36 +23,53 @@ export interface ExecutionSettings {
   mintRunToken: (runId: string) => Promise<string>;
   /** Where agents' asks go: allow rules, session grants, the policy, and requests to people. */
   approvals: ApprovalGate;
+  /** Where supervised runs spool; null runs agents as agentd's own children (`--no-supervisor`). */
+  spoolRoot: string | null;
+  /** Spool segment size (small in tests, to exercise rolling). */
+  spoolSegmentBytes: number;
+  /** What a supervisor needs to build a run's provider. */
+  providerConfig: Pick<Config, 'codex' | 'claude' | 'command'>;
+  /** Whether a run that lost its agent is re-queued when it can resume its thread. */
+  resumeInterrupted: boolean;
 }
 
-/** Why a run is being stopped by us rather than ending by itself. */
-export interface StopRequest {
-  kind: 'cancel' | 'shutdown' | 'timeout' | 'failure';
-  reason: string;
+/** What diagnose reports about a run this daemon re-attached to after a restart. */
+export interface Reattachment {
+  at: string;
+  /** Whether its supervisor answered (false: the run was read from what its supervisor left). */
+  supervisor_alive: boolean;
+  /** Spooled output agentd had not consumed when it attached. */
+  behind_bytes: number;
+  /** The spool offset that ends the catch-up. */
+  behind_until: number;
+  caught_up_records: number;
+  caught_up_at: string | null;
 }
 
-/** A run a worker holds, from claim to the last write. */
+/** A run a worker holds, from claim (or re-attach) to the last write. */
 export interface ActiveRun {
   runId: string;
   sessionId: string;
   workerId: string;
   pid: number | null;
   stop: StopRequest | null;
-  proc: AgentProcess | null;
-  /** Stops the turn for `stop` (set it first): open approvals end, the driver is asked to interrupt,
-   *  then the process group is signalled. Set once the process exists; idempotent. */
+  source: TurnSource | null;
+  /** Stops the turn for `stop` (set it first): open approvals end, the agent is told to stop,
+   *  then its process group is signalled. Set once the turn is followed; idempotent. */
   halt: (() => void) | null;
-  /** The process is gone; only the final write remains. */
+  /** agentd is stopping and leaves this run to its supervisor (checked again once it is launched). */
+  leave: boolean;
+  /** The agent is gone; only the final write remains. */
   exited: boolean;
-  /** Settles when the run's final state is written. */
+  /** Settles when the run's final state is written, or agentd stopped following it. */
   done: Promise<void>;
   startedAt: number;
+  reattached: Reattachment | null;
 }
 
 /**
- * Runs one claimed (already `running`) run to its end: spawn the provider's process and hold the
- * turn's conversation with it through the provider's driver — what to write, what each stdout
- * line means, the approvals it asks for — then write the final state.
+ * Runs one claimed (already `running`) run to its end: start its agent — under a supervisor that
+ * outlives agentd, or as agentd's own child with `--no-supervisor` — and follow the turn.
  */
 export async function executeRun(
   store: Store,
@@ -63,11 +82,11 @@ export async function executeRun(
   const session = (await store.getSession(run.session_id))!;
   const provider = providers.get(run.provider);
   if (!provider) {
-    await finish(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
+    await finishRun(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
     return;
   }
   if (active.stop) {
-    await finish(store, active, stateFor(active.stop), { error: active.stop.reason }, log, active.stop.reason);
+    await finishRun(store, active, stateFor(active.stop), { error: active.stop.reason }, log, active.stop.reason);
     return;
   }
 
@@ -80,163 +99,84 @@ export async function executeRun(
     env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, await settings.mintRunToken(run.id)),
     approvals: resolved,
   };
-  const spec = provider.buildTurn(ctx);
-  const driver = provider.createDriver(ctx);
-  const approvals = settings.approvals.forTurn({ run, session, attempt: run.attempt, approvals: resolved });
-  const output = new RunOutput(store, run.session_id, run.id, log);
 
-  let knownThread = threadId;
-  const onLine = (line: string) => {
-    if (line.trim() === '') return;
-    let result;
+  let source: TurnSource;
+  let spoolDir: string | null = null;
+  if (settings.spoolRoot) {
+    spoolDir = runSpoolDir(settings.spoolRoot, run.id, run.attempt);
+    const spec: SupervisorSpec = {
+      protocol: SUPERVISOR_PROTOCOL,
+      runId: run.id,
+      attempt: run.attempt,
+      spoolDir,
+      socketPath: supervisorSocketPath(spoolDir),
+      segmentBytes: settings.spoolSegmentBytes,
+      cancelGraceMs: settings.cancelGraceMs,
+      providers: settings.providerConfig,
+      provider: provider.name,
+      ctx,
+    };
+    let supervised: SupervisedSource;
     try {
-      result = driver.onLine(line);
+      supervised = await launchSupervisor(spec);
     } catch (err) {
-      log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
+      const reason = `cannot start the run's supervisor: ${(err as Error).message}`;
+      log.error({ err, run_id: run.id }, 'cannot start a supervisor');
+      await finishRun(store, active, 'failed', { error: reason }, log, reason);
+      removeRunSpool(spoolDir);
       return;
     }
-    if (result.events?.length) output.push(result.events);
-    if (result.threadId && result.threadId !== knownThread) {
-      const id = (knownThread = result.threadId);
-      void output.then(() => store.setThreadId(run.session_id, provider.name, id)).catch((err: unknown) =>
-        log.error({ err, run_id: run.id }, 'cannot store the thread id'));
-    }
-  };
-
-  const idle = new IdleTimer(settings.idleTimeoutS, () => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }));
-  // Waiting for a person is not silence: the idle limit is off while an approval is open.
-  approvals.onPendingChange((open) => (open > 0 ? idle.pause() : idle.resume()));
-  const proc = startAgentProcess(spec, onLine, () => idle.touch());
-  active.proc = proc;
-  active.pid = proc.pid ?? null;
-
-  let graceTimer: NodeJS.Timeout | undefined;
-  let halted = false;
-  // A driver is never asked to interrupt a turn it has not started (a cancel during the spawn).
-  let driverStarted = false;
-  const halt = () => {
-    if (halted || active.exited || !active.stop) return;
-    halted = true;
-    const stop = active.stop;
-    void (async () => {
-      // Open approvals end first, and their answers (cancel, or deny on shutdown) reach the driver
-      // — promise callbacks, run before the next macrotask — before it is asked to interrupt.
-      await output.then(() => approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason)).catch((err: unknown) =>
-        log.error({ err, run_id: run.id }, 'cannot close the open approvals of a stopping run'));
-      await new Promise((resolve) => setImmediate(resolve));
-      if (active.exited) return;
-      let interrupting = false;
-      try {
-        interrupting = driverStarted && driver.interrupt();
-      } catch (err) {
-        log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
-      }
-      if (!interrupting) return proc.terminate(settings.cancelGraceMs);
-      // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
-      graceTimer = setTimeout(() => proc.terminate(settings.cancelGraceMs), settings.cancelGraceMs);
-      graceTimer.unref();
-    })();
-  };
-  const stopFor = (stop: StopRequest) => {
-    active.stop ??= stop;
-    halt();
-  };
-  active.halt = halt;
-
-  if (proc.pid !== undefined) {
-    await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
-    startDriver(driver, ioFor(proc, output, approvals, log, run.id), () => stopFor({ kind: 'failure', reason: `the ${provider.name} driver failed to start the turn` }), log, run.id);
-    driverStarted = true;
-  }
-  const wallTimer = settings.runTimeoutS > 0
-    ? setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000)
-    : undefined;
-  idle.start();
-  // A cancel that raced the spawn: the process exists now, so stop it.
-  if (active.stop) halt();
-
-  let exit: ExitInfo;
-  try {
-    exit = await proc.exited;
-  } finally {
-    active.exited = true;
-    clearTimeout(wallTimer);
-    clearTimeout(graceTimer);
-    idle.stop();
-  }
-  // The agent is gone: whatever it still waited for can no longer be carried out.
-  const stopped = active.stop as StopRequest | null;
-  await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
-    log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
-  await output.settled();
-
-  let outcome: TurnOutcome;
-  try {
-    outcome = driver.finish(exit);
-  } catch (err) {
-    log.error({ err, run_id: run.id }, 'provider driver failed to finish the turn');
-    outcome = { status: 'failed', finalText: null, usage: null, costUsd: null, error: `the ${provider.name} driver failed: ${(err as Error).message}` };
-  }
-  const patch: RunPatch = {
-    exit_code: exit.code,
-    usage: outcome.usage,
-    cost_usd: outcome.costUsd,
-    final_text: outcome.finalText,
-  };
-  // Re-read: a cancel or a timer may have set it while the process ran.
-  const stop = active.stop as StopRequest | null;
-  if (stop) {
-    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
-  } else if (outcome.status === 'completed') {
-    await finish(store, active, 'completed', patch, log);
+    source = supervised;
+    await store.startSpool(run.id, run.attempt, supervised.supervisorPid!);
   } else {
-    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+    source = new InProcessSource(provider, ctx, settings.cancelGraceMs, log, run.id);
   }
+  active.source = source;
+  active.pid = source.pid;
+  if (source.pid !== null) {
+    await store.updateRun(run.id, { pid: source.pid, pgid: source.pid, proc_start: source.procStart }, { type: 'run.process', data: { pid: source.pid, resumed_thread: threadId } });
+  }
+  // agentd began to stop while the supervisor started: the run is left to it.
+  if (active.leave && !active.stop && source.detach()) return;
+  await followTurn(store, providers, active, settings, { run, session, provider: provider.name, threadId, approvals: resolved, source, spoolDir }, log);
 }
 
-/** What the driver may do with the process: write, close its input, ask for approval. */
-function ioFor(proc: AgentProcess, output: RunOutput, approvals: TurnApprovals, log: Logger, runId: string): TurnIO {
-  return {
-    send: (line) => proc.write(`${line}\n`),
-    write: (text) => proc.write(text),
-    endInput: () => proc.endInput(),
-    askApproval(ask) {
-      // Recorded after the events before it, so the log shows the ask where the agent made it.
-      return output.then(() => approvals.record(ask)).then(
-        (recorded) => recorded.decision,
-        (err: unknown) => {
-          log.error({ err, run_id: runId }, 'cannot record an approval; denying it');
-          return { decision: 'deny' as const, message: 'agentd could not record this approval, so it is denied' };
-        },
-      );
-    },
+/**
+ * Follows a run a previous daemon started, from the spool offset it committed: its supervisor
+ * answers (the agent works on), or it is gone and its spool says how the run ended.
+ */
+export async function reattachRun(
+  store: Store,
+  providers: Map<string, Provider>,
+  active: ActiveRun,
+  settings: ExecutionSettings,
+  found: { run: RunWithPgid; source: SupervisedSource; spoolDir: string; offset: number },
+  log: Logger,
+): Promise<void> {
+  const { run, source } = found;
+  const session = (await store.getSession(run.session_id))!;
+  const threadId = session.thread_ids[run.provider] ?? null;
+  const behind = Math.max(0, source.endAtAttach - found.offset);
+  active.source = source;
+  active.pid = source.pid ?? run.pid;
+  active.reattached = {
+    at: new Date().toISOString(),
+    supervisor_alive: source.connected,
+    behind_bytes: behind,
+    behind_until: source.endAtAttach,
+    caught_up_records: 0,
+    caught_up_at: behind === 0 ? new Date().toISOString() : null,
   };
-}
-
-function startDriver(driver: TurnDriver, io: TurnIO, onFailure: () => void, log: Logger, runId: string): void {
-  try {
-    driver.start(io);
-  } catch (err) {
-    log.error({ err, run_id: runId }, 'provider driver failed to start the turn');
-    onFailure();
+  // The previous daemon died before it recorded the agent's start.
+  if (run.pid === null && source.pid !== null) {
+    await store.updateRun(run.id, { pid: source.pid, pgid: source.pid, proc_start: source.procStart }, { type: 'run.process', data: { pid: source.pid, resumed_thread: threadId } });
   }
-}
-
-function stateFor(stop: StopRequest): RunState {
-  if (stop.kind === 'cancel') return 'cancelled';
-  if (stop.kind === 'shutdown') return 'interrupted';
-  return 'failed';
-}
-
-async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
-  try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
-  } catch (err) {
-    // Someone moved the run on meanwhile (a manual transition); their word stands.
-    if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
-      return;
-    }
-    throw err;
-  }
+  await store.appendEvents(run.session_id, run.id, [{
+    type: 'run.reattached',
+    data: { supervisor_pid: source.supervisorPid, supervisor_alive: source.connected, spool_offset: found.offset, behind_bytes: behind },
+  }]);
+  log.info({ run_id: run.id, supervisor_alive: source.connected, behind_bytes: behind }, source.connected ? 're-attached to a running agent' : 'reading the spool of a run whose supervisor is gone');
+  await followTurn(store, providers, active, settings, {
+    run, session, provider: run.provider, threadId, approvals: settings.approvals.resolve(session), source, spoolDir: found.spoolDir,
+  }, log);
 }

@@ -7,15 +7,20 @@ export class IdleTimer {
   private timer: NodeJS.Timeout | undefined;
   private paused = false;
   private stopped = true;
+  private shortened = false;
 
   constructor(
     private readonly limitS: number,
     private readonly onIdle: () => void,
   ) {}
 
-  start(): void {
+  /** Arms the limit; `elapsedMs` of silence already passed (a run re-attached after a restart). */
+  start(elapsedMs = 0): void {
     this.stopped = false;
-    this.arm();
+    if (elapsedMs <= 0 || this.limitS <= 0) return this.arm();
+    // A shortened first period; the next output re-arms a full one (a refresh would keep the short delay).
+    this.shortened = true;
+    this.timer = setTimeout(() => this.onIdle(), Math.max(0, this.limitS * 1000 - elapsedMs));
   }
 
   /** Output arrived. */
@@ -47,6 +52,10 @@ export class IdleTimer {
 
   private arm(): void {
     if (this.limitS <= 0) return;
+    if (this.shortened) {
+      this.shortened = false;
+      this.clear();
+    }
     if (this.timer) this.timer.refresh();
     else this.timer = setTimeout(() => this.onIdle(), this.limitS * 1000);
   }

@@ -5,15 +5,22 @@ import type { Diagnostics, Run, Worker } from '../protocol/schemas.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from './runtime.js';
-import { executeRun, type ActiveRun, type ExecutionSettings } from './execute-run.js';
+import { executeRun, reattachRun, type ActiveRun, type ExecutionSettings } from './execute-run.js';
 import { recoverInterruptedRuns } from './recovery.js';
+import type { SupervisedSource } from './supervised.js';
+import type { RunWithPgid } from '../store/store.js';
 import { diagnoseRun } from './diagnose.js';
 
 export interface PoolOptions extends ExecutionSettings {
   maxConcurrency: number;
-  resumeInterrupted: boolean;
   codexInvocation: { profile: string | null; extra_args: string[] };
 }
+
+/**
+ * What a stopping daemon does with the runs it follows: leave them to their supervisors (the next
+ * start re-attaches), stop them (`interrupted`, recovered by the next start), or cancel them.
+ */
+export type RunsOnClose = 'leave' | 'stop' | 'cancel';
 
 /** Events after which a run no longer holds its process: a worker or a session lane may be free. */
 const ENDED_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
@@ -21,6 +28,8 @@ const ENDED_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'r
 interface WorkerSlot {
   id: string;
   active: ActiveRun | null;
+  /** Made for a re-attached run beyond --max-concurrency; removed when it ends. */
+  extra?: boolean;
 }
 
 /**
@@ -49,7 +58,12 @@ export class WorkerPool implements Runtime {
   }
 
   async start(): Promise<void> {
-    await recoverInterruptedRuns(this.store, this.providers, { resumeInterrupted: this.opts.resumeInterrupted, log: this.log });
+    await recoverInterruptedRuns(this.store, this.providers, {
+      resumeInterrupted: this.opts.resumeInterrupted,
+      log: this.log,
+      spoolRoot: this.opts.spoolRoot,
+      adopt: (found) => this.adopt(found),
+    });
     this.unsubscribe = this.store.onEvents((events) => {
       let dispatch = false;
       for (const event of events) {
@@ -72,7 +86,7 @@ export class WorkerPool implements Runtime {
    */
   private stopIfEndedElsewhere(runId: string, type: string): void {
     const active = this.active.get(runId);
-    if (!active?.proc || active.stop || active.exited) return;
+    if (!active?.source || active.stop || active.exited) return;
     active.stop = { kind: 'cancel', reason: `run ended elsewhere (${type})` };
     active.halt?.();
   }
@@ -121,10 +135,7 @@ export class WorkerPool implements Runtime {
 
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
-    const active: ActiveRun = {
-      runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null,
-      exited: false, done: Promise.resolve(), startedAt: Date.now(),
-    };
+    const active = newActive(run, slot.id);
     slot.active = active;
     this.active.set(run.id, active);
     try {
@@ -138,13 +149,32 @@ export class WorkerPool implements Runtime {
     }
   }
 
-  private launch(slot: WorkerSlot, active: ActiveRun): void {
-    active.done = executeRun(this.store, this.providers, active, this.opts, this.log)
+  /**
+   * Takes over a run a previous daemon left running (recovery): on the worker it ran on if that one
+   * is free, else any free one, else an extra worker that lasts as long as the run (the previous
+   * daemon may have had more).
+   */
+  private adopt(found: { run: RunWithPgid; source: SupervisedSource; spoolDir: string; offset: number }): void {
+    const { run } = found;
+    let slot = this.slots.find((s) => s.id === run.worker_id && s.active === null) ?? this.slots.find((s) => s.active === null);
+    if (!slot) {
+      slot = { id: `worker-${this.slots.length + 1}`, active: null, extra: true };
+      this.slots.push(slot);
+    }
+    const active = newActive(run, slot.id);
+    slot.active = active;
+    this.active.set(run.id, active);
+    this.launch(slot, active, () => reattachRun(this.store, this.providers, active, this.opts, found, this.log));
+  }
+
+  private launch(slot: WorkerSlot, active: ActiveRun, follow = () => executeRun(this.store, this.providers, active, this.opts, this.log)): void {
+    active.done = follow()
       .catch((err: unknown) => this.log.error({ err, run_id: active.runId }, 'run execution failed'))
       .finally(() => {
         // The slot MUST be released whatever happened, or the pool shrinks by one for good.
         slot.active = null;
         this.active.delete(active.runId);
+        if (slot.extra) this.slots.splice(this.slots.indexOf(slot), 1);
         this.nudge();
       });
   }
@@ -193,15 +223,37 @@ export class WorkerPool implements Runtime {
     });
   }
 
-  /** Stops dispatching and stops what runs; those become `interrupted`, recovered by the next start. */
-  async close(): Promise<void> {
+  /**
+   * Stops dispatching, then deals with what runs (see RunsOnClose). A run without a supervisor
+   * cannot be left: it is stopped. Resolves with how many runs were left running.
+   */
+  async close(runs: RunsOnClose = 'stop'): Promise<{ left: number }> {
     this.closed = true;
     this.unsubscribe?.();
     const running = [...this.active.values()];
+    let left = 0;
     for (const active of running) {
-      active.stop ??= { kind: 'shutdown', reason: 'the daemon shut down while the run was active' };
+      if (runs === 'leave' && !active.stop) {
+        active.leave = true;
+        // Not yet followed (its supervisor is starting): executeRun leaves it once it is.
+        if (!active.source || active.source.detach()) {
+          left += 1;
+          continue;
+        }
+      }
+      active.stop ??= runs === 'cancel'
+        ? { kind: 'cancel', reason: 'cancelled as the daemon stopped (daemon stop --cancel-runs)' }
+        : { kind: 'shutdown', reason: 'the daemon shut down while the run was active' };
       active.halt?.();
     }
     await Promise.all(running.map((a) => a.done));
+    return { left };
   }
+}
+
+function newActive(run: Run, workerId: string): ActiveRun {
+  return {
+    runId: run.id, sessionId: run.session_id, workerId, pid: null, stop: null, source: null, halt: null, leave: false,
+    exited: false, done: Promise.resolve(), startedAt: Date.now(), reattached: null,
+  };
 }

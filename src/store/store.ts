@@ -144,6 +144,23 @@ export interface ApprovalOutcome {
   grants?: Grant[];
 }
 
+/** A batch of a run's output: its events, the thread id its provider reported, how far into the spool it reaches. */
+export interface RunOutputBatch {
+  sessionId: string;
+  events: NewEvent[];
+  thread?: { provider: string; id: string };
+  /** Set for a supervised run: the spool offset after the last record this batch holds. */
+  spool?: { attempt: number; offset: number };
+}
+
+/** How far agentd got through a supervised run attempt's spool (issue 19). */
+export interface SpoolProgress {
+  runId: string;
+  attempt: number;
+  offset: number;
+  supervisorPid: number | null;
+}
+
 export type EventsListener = (events: AgentEvent[]) => void;
 
 export interface Store {
@@ -203,6 +220,13 @@ export interface Store {
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */
   isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;
   saveRunToken(runId: string, tokenHash: string): Promise<void>;
+
+  // Run output and spools (see sqlite/spools.ts; issue 19).
+  /** Appends a run's output events and thread id, and records the spool offset they reach, in one transaction. */
+  appendRunOutput(runId: string, batch: RunOutputBatch): Promise<AgentEvent[]>;
+  /** Records that a run attempt runs under the supervisor `supervisorPid`, its spool consumed up to 0. */
+  startSpool(runId: string, attempt: number, supervisorPid: number): Promise<void>;
+  getSpoolProgress(runId: string, attempt: number): Promise<SpoolProgress | undefined>;
 
   // Approvals (see sqlite/approvals.ts): each write one transaction with its events.
   /**

@@ -98,14 +98,17 @@ describe('agentctl message send --follow', () => {
 
   it('survives a daemon restart and ends with the run\'s outcome', async () => {
     const session = await newSession();
-    const p = follow(['message', 'send', '--session-id', session, '--text', 'hold', '--follow']);
-    await p.until('the agent is holding', (out) => out.includes('holding\n'));
-    // A restart interrupts the run; the new daemon fails it (no --resume-interrupted), and the
-    // follower, reconnected, sees that end.
+    const release = join(d.dir, 'release-follow');
+    const p = follow(['message', 'send', '--session-id', session, '--text', `wait-file ${release}`, '--follow']);
+    await p.until('the agent is waiting', (out) => out.includes('waiting\n'));
+    // The agent outlives the restart (its supervisor does); the new daemon re-attaches, and the
+    // follower, reconnected, sees the rest of the run and its end.
     await d.restart();
-    expect(await p.exited).toBe(1);
+    writeFileSync(release, 'go');
+    expect(await p.exited).toBe(0);
     expect(p.stderr()).toMatch(/stream lost; reconnecting in \d+ ms\n/);
-    expect(p.stderr()).toMatch(/\nrun run_\w+ failed/);
+    expect(p.stdout()).toMatch(/released\n/);
+    expect(p.stderr()).toMatch(/\nrun run_\w+ completed/);
   });
 
   it('--format json prints the send result, then each event of the run as one JSON line', async () => {

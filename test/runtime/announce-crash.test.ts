@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentctl, startAgentd, type AgentdProcess } from '../support/processes.js';
 import { SCRIPTED_AGENT_ARGV } from '../support/agent-fixture.js';
 import { openWs } from '../support/stream-clients.js';
+import { stopLeftRuns } from '../support/supervisors.js';
 
 const agentFlags = ['--command-bin', SCRIPTED_AGENT_ARGV[0]!, '--command-arg', SCRIPTED_AGENT_ARGV[1]!, '--default-provider', 'command'];
 
@@ -20,6 +21,7 @@ describe('child.completed is announced exactly once across crashes', () => {
   });
   afterAll(async () => {
     if (daemon && daemon.child.exitCode === null && daemon.child.signalCode === null) await daemon.kill9();
+    await stopLeftRuns(join(dir, 'db.sqlite'));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -41,12 +43,14 @@ describe('child.completed is announced exactly once across crashes', () => {
   };
 
   // Each point: what the child does, and what happens before the kill.
-  const points: { name: string; task: (release: string) => string; beforeKill: (child: any, release: string) => Promise<void> }[] = [
+  // A running child outlives the kill (its supervisor does): it is released after the restart.
+  const points: { name: string; task: (release: string) => string; beforeKill: (child: any, release: string) => Promise<void>; afterRestart?: (release: string) => void }[] = [
     { name: 'child queued, not yet started', task: () => 'echo queued-child', beforeKill: async () => {} },
     {
       name: 'child running',
       task: (release) => `wait-file ${release}`,
       beforeKill: processStarted,
+      afterRestart: (release) => writeFileSync(release, 'go'),
     },
     {
       name: 'child process exiting at the moment of the kill',
@@ -77,6 +81,7 @@ describe('child.completed is announced exactly once across crashes', () => {
       await daemon!.kill9();
 
       await start();
+      point.afterRestart?.(release);
       await waitRun(child.run.id);
       const final = (await json(['run', 'get', '--run-id', child.run.id])).run;
       const events = (await json(['events', 'list', '--session-id', parent.id, '--limit', '1000'])).events;

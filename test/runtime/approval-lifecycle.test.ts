@@ -79,11 +79,30 @@ describe('approval lifecycle', () => {
     }
   });
 
-  it('a daemon shutdown expires the open approval; the run is interrupted and failed on the next start', async () => {
+  it('a restart keeps the approval open: the agent still waits, and an answer given after it reaches the agent', async () => {
+    const file = join(d.dir, 'after-restart');
+    const { session, run, request, watch } = await asking(file);
+    watch.close();
+    // The limit counts from the ask across the restart: give this daemon room to answer in.
+    await d.restart({ approvals: { policy: 'default', allow: [], timeoutS: 600 } });
+    expect((await d.api('GET', `/requests/${request.id}`)).body.request.state).toBe('open');
+    expect((await d.api('GET', '/daemon/status')).body.open_approvals).toBe(1);
+    const diagnosed = (await d.api('GET', `/runs/${run.id}/diagnose`)).body.diagnostics;
+    expect(diagnosed.waiting_for_approval.request_id).toBe(request.id);
+    expect(diagnosed.supervisor.reattached_at).not.toBeNull();
+    expect((await d.api('POST', `/requests/${request.id}/approve`)).status).toBe(200);
+    const done = await wait(run.id);
+    expect(done).toMatchObject({ state: 'completed', final_text: `approved touch ${file}` });
+    expect(existsSync(file)).toBe(true);
+    const events = (await d.api('GET', `/sessions/${session}/events?limit=1000`)).body.events;
+    expect(events.filter((e: any) => e.type === 'request.created')).toHaveLength(1);
+  });
+
+  it('a daemon stopped with --stop-runs expires the open approval; the run is interrupted and failed on the next start', async () => {
     const file = join(d.dir, 'shutdown');
     const { run, request, watch } = await asking(file);
     watch.close();
-    await d.restart();
+    await d.restart({}, { runs: 'stop' });
     const settled = (await d.api('GET', `/requests/${request.id}`)).body.request;
     expect(settled).toMatchObject({ state: 'expired', decision: 'deny', answered_by: { kind: 'daemon_stopped' } });
     expect(settled.message).toMatch(/^agentd stopped while the approval was open/);

@@ -8,7 +8,8 @@ import { isProcessAlive } from '../../src/runtime/process-tree.js';
 
 const agentFlags = ['--command-bin', SCRIPTED_AGENT_ARGV[0]!, '--command-arg', SCRIPTED_AGENT_ARGV[1]!, '--default-provider', 'command'];
 
-describe('restart recovery', () => {
+/** Agents run as agentd's own children (--no-supervisor): a restart interrupts them, as before issue 19. */
+describe('restart recovery without supervisors', () => {
   let dir: string;
   let procs: AgentdProcess[] = [];
   beforeEach(() => {
@@ -21,7 +22,7 @@ describe('restart recovery', () => {
   });
 
   async function start(extra: string[] = []) {
-    const p = await startAgentd(['--db', join(dir, 'db.sqlite'), '--max-concurrency', '1', ...agentFlags, ...extra]);
+    const p = await startAgentd(['--db', join(dir, 'db.sqlite'), '--max-concurrency', '1', '--no-supervisor', ...agentFlags, ...extra]);
     procs.push(p);
     return p;
   }

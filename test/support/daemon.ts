@@ -19,7 +19,12 @@ export interface TestDaemon {
   readonly dbPath: string;
   /** A request to the daemon with the JSON body and optional bearer token; a header given as '' is left out. */
   api(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
-  restart(overrides?: Partial<Config>): Promise<void>;
+  /**
+   * Stops the daemon and starts another on the same database and port. Its runs keep running
+   * under their supervisors and the new daemon re-attaches to them, unless `runs` says otherwise.
+   */
+  restart(overrides?: Partial<Config>, opts?: { runs?: 'leave' | 'stop' | 'cancel' }): Promise<void>;
+  /** Stops the daemon and its runs (nothing a test started outlives it), then removes its directory. */
   close(): Promise<void>;
 }
 
@@ -91,15 +96,15 @@ export async function startTestDaemon(
       }
       return { status: res.status, body, headers: res.headers };
     },
-    async restart(next) {
-      await current.close();
+    async restart(next, opts = {}) {
+      await current.close(opts);
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;
       current = await start(base({ ...lastOverrides, port }));
     },
     async close() {
-      await current.close();
+      await current.close({ runs: 'stop' });
       rmSync(dir, { recursive: true, force: true });
       if (mismatches.length > 0) throw new Error(`events that do not match the documented catalogue:\n${mismatches.join('\n')}`);
     },

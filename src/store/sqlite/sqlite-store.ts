@@ -27,7 +27,8 @@ import {
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 import * as approvals from './approvals.js';
-import type { ApprovalFilter, ApprovalOutcome, NewApproval } from '../store.js';
+import * as spools from './spools.js';
+import type { ApprovalFilter, ApprovalOutcome, NewApproval, RunOutputBatch } from '../store.js';
 
 const now = () => new Date().toISOString();
 
@@ -216,12 +217,17 @@ export class SqliteStore implements Store {
 
   async setThreadId(sessionId: string, provider: string, threadId: string): Promise<Session> {
     return this.write((tx) => {
-      const row = this.sessionRow(sessionId);
-      const threadIds = { ...(JSON.parse(row.thread_ids) as Record<string, string>), [provider]: threadId };
-      this.stmt.setThreadIds.run(JSON.stringify(threadIds), now(), sessionId);
-      tx.emit(sessionId, null, [{ type: 'session.thread', data: { provider, thread_id: threadId } }]);
+      this.writeThreadId(tx, sessionId, provider, threadId);
       return toSession(this.sessionRow(sessionId));
     });
+  }
+
+  /** @internal Inside a write: stores a provider's thread id on the session and announces it. */
+  writeThreadId(tx: Tx, sessionId: string, provider: string, threadId: string): void {
+    const row = this.sessionRow(sessionId);
+    const threadIds = { ...(JSON.parse(row.thread_ids) as Record<string, string>), [provider]: threadId };
+    this.stmt.setThreadIds.run(JSON.stringify(threadIds), now(), sessionId);
+    tx.emit(sessionId, null, [{ type: 'session.thread', data: { provider, thread_id: threadId } }]);
   }
 
   /** @internal for sibling modules of this store */
@@ -417,6 +423,11 @@ export class SqliteStore implements Store {
   async runIdForToken(tokenHash: string) {
     return runIdForToken(this, tokenHash);
   }
+
+  // Run output with spool progress (issue 19): spools.ts.
+  async appendRunOutput(runId: string, batch: RunOutputBatch) { return spools.appendRunOutput(this, runId, batch); }
+  async startSpool(runId: string, attempt: number, supervisorPid: number) { spools.startSpool(this, runId, attempt, supervisorPid); }
+  async getSpoolProgress(runId: string, attempt: number) { return spools.getSpoolProgress(this, runId, attempt); }
 
   // Approvals: the SQL and its transactions are in approvals.ts.
   async recordApproval(input: NewApproval, outcome?: ApprovalOutcome) { return approvals.recordApproval(this, input, outcome); }

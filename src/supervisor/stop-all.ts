@@ -1,0 +1,56 @@
+/**
+ * Stops every supervised run of a database without agentd: each supervisor found under the spool
+ * root is told to stop its turn, and records the stop and its agent's exit in the spool — so if an
+ * agentd ever starts on that database again, it finds those runs ended, with the reason. This is
+ * `agentctl runs cancel --all` when the daemon does not answer.
+ */
+import { readdirSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { parseRunSpoolName, runSpoolDir, supervisorSocketPath } from './spool.js';
+import type { StopRequest } from './records.js';
+
+export interface StoppedRun {
+  runId: string;
+  attempt: number;
+  /** Whether its supervisor answered and then exited (its agent stopped); false when none answered, or it did not exit in time. */
+  stopped: boolean;
+}
+
+/** Tells one supervisor to stop its turn and resolves once it has exited (its socket closed). */
+function stopOne(socketPath: string, stop: StopRequest, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection(socketPath);
+    let answered = false;
+    const timer = setTimeout(() => {
+      answered = false;
+      socket.destroy();
+    }, timeoutMs);
+    socket.on('connect', () => {
+      answered = true;
+      // No attach: a supervisor that never started its agent must not start it now.
+      socket.write(`${JSON.stringify({ t: 'halt', stop })}\n`);
+    });
+    socket.on('data', () => {});
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answered);
+    });
+  });
+}
+
+export async function stopSupervisedRuns(root: string, reason: string, timeoutMs = 30_000): Promise<StoppedRun[]> {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const stop: StopRequest = { kind: 'cancel', reason };
+  return Promise.all(names.flatMap((name) => {
+    const parsed = parseRunSpoolName(name);
+    if (!parsed) return [];
+    const socket = supervisorSocketPath(runSpoolDir(root, parsed.runId, parsed.attempt));
+    return [stopOne(socket, stop, timeoutMs).then((stopped) => ({ ...parsed, stopped }))];
+  }));
+}
