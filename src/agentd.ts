@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config.js';
 import { startDaemon } from './daemon.js';
 import { DatabaseLockedError } from './store/db-lock.js';
+import { DatabaseTooNewError } from './store/sqlite/open.js';
 
 async function main(): Promise<void> {
   let config;
@@ -22,6 +23,10 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof DatabaseLockedError) {
       process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
+      process.exit(1);
+    }
+    if (err instanceof DatabaseTooNewError) {
+      process.stderr.write(`agentd: ${err.message}\n`);
       process.exit(1);
     }
     const e = err as NodeJS.ErrnoException;
