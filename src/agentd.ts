@@ -2,8 +2,10 @@
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config.js';
 import { startDaemon } from './daemon.js';
+import { createLogger, type DaemonLogger } from './logging.js';
 import { DatabaseLockedError } from './store/db-lock.js';
 import { DatabaseTooNewError } from './store/sqlite/open.js';
+import { VERSION } from './paths.js';
 
 async function main(): Promise<void> {
   let config;
@@ -17,9 +19,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  let logs: DaemonLogger;
+  try {
+    logs = await createLogger({ ...config.ops.log, level: config.logLevel });
+  } catch (err) {
+    process.stderr.write(`agentd: cannot set up logging: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   let daemon;
   try {
-    daemon = await startDaemon(config);
+    daemon = await startDaemon(config, logs.logger);
   } catch (err) {
     if (err instanceof DatabaseLockedError) {
       process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
@@ -36,16 +45,20 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency }, 'agentd listening');
+  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency, version: VERSION }, 'agentd listening');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     daemon.app.log.info({ signal }, 'agentd stopping');
     daemon.close().then(
-      () => process.exit(0),
+      () => {
+        logs.close();
+        process.exit(0);
+      },
       (err: unknown) => {
         daemon.app.log.error({ err }, 'error while stopping');
+        logs.close();
         process.exit(1);
       },
     );

@@ -51,6 +51,8 @@ export async function executeRun(
 ): Promise<void> {
   const run = (await store.getRun(active.runId))!;
   const session = (await store.getSession(run.session_id))!;
+  // Every line about this run names it and its session, so one grep finds a run's whole story.
+  log = log.child({ run_id: run.id, session_id: run.session_id });
   const provider = providers.get(run.provider);
   if (!provider) {
     await finish(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
@@ -80,7 +82,7 @@ export async function executeRun(
     flushScheduled = false;
     const batch = pending;
     pending = [];
-    writes = writes.then(() => store.appendEvents(run.session_id, run.id, batch)).catch((err: unknown) => log.error({ err, run_id: run.id }, 'cannot store run events'));
+    writes = writes.then(() => store.appendEvents(run.session_id, run.id, batch)).catch((err: unknown) => log.error({ err }, 'cannot store run events'));
   };
   const onLine = (line: string) => {
     if (line.trim() === '') return;
@@ -88,7 +90,7 @@ export async function executeRun(
     try {
       result = parser.onLine(line);
     } catch (err) {
-      log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
+      log.warn({ err }, 'provider output line could not be parsed');
       return;
     }
     if (result.events?.length) pending.push(...result.events);
@@ -113,6 +115,7 @@ export async function executeRun(
   const proc = startAgentProcess(spec, onLine, () => idleTimer?.refresh());
   active.proc = proc;
   active.pid = proc.pid ?? null;
+  log.info({ provider: provider.name, pid: proc.pid ?? null, worker_id: active.workerId, resumed_thread: threadId }, 'run started');
   if (proc.pid !== undefined) {
     await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
   }
@@ -161,14 +164,18 @@ function stateFor(stop: StopRequest): RunState {
 }
 
 async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+  // `log` is the run's child logger: it already names the run and its session.
   try {
     await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
+      log.warn({ to }, 'run changed state while it ran; final state not written');
       return;
     }
     throw err;
   }
+  const line = { state: to, exit_code: patch.exit_code ?? null, ms: Date.now() - active.startedAt, ...(reason ? { reason } : {}) };
+  if (to === 'failed') log.warn(line, 'run ended');
+  else log.info(line, 'run ended');
 }
