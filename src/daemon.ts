@@ -23,6 +23,7 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { DaemonMetrics } from './metrics/daemon-metrics.js';
 
 export interface Daemon {
   url: string;
@@ -42,6 +43,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
   try {
     store = new SqliteStore(config.dbPath);
     const startedAt = new Date();
+    const metrics = new DaemonMetrics(VERSION, { scrapeToken: config.ops.metricsToken });
+    store.onWrite = (ms) => metrics.observeWrite(ms);
+    store.onEvents((events) => metrics.observeEvents(events));
     const providers = buildProviders(config);
     const tokens = new TokenRegistry(config.authTokens);
     const runTokens = new RunTokens(store);
@@ -94,8 +98,16 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       bufferBytes: config.streamBufferBytes,
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
+      onOverflow: () => metrics.streamOverflow(),
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
+    metrics.bind({
+      countRuns: () => s.countRuns(),
+      countOpenRequests: () => s.countOpenRequests(),
+      workers: () => ({ busy: pool.workers().filter((w) => w.run_id !== null).length, total: pool.maxConcurrency }),
+      openStreams: () => streams.open.size,
+      openWaits: () => watcher.pending,
+    });
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

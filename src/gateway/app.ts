@@ -12,6 +12,7 @@ import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
@@ -66,6 +67,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // A refused WebSocket upgrade: its socket left node's HTTP handling and nothing reads it, so
     // nothing would notice the client leave. Close it once the refusal is sent.
     if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.destroy();
+    deps.metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     request.log.info(
       { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
@@ -80,7 +82,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
       security: [{ bearer: [] }],
     },
   });
-  installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets);
+  installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets, (token) => deps.metrics.acceptsScrapeToken(token));
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes, { deps });
@@ -89,6 +91,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
   await app.register(streamRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

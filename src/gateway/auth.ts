@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 export interface Principal {
   /** Stable id recorded as a session's owner. Derived from the token, never the token itself. */
   id: string;
-  kind: 'operator' | 'local' | 'run';
+  kind: 'operator' | 'local' | 'run' | 'scraper';
   /** For a run token: the run it was minted for, which bounds what it may reach. */
   run?: { runId: string; sessionId: string; rootSessionId: string };
 }
@@ -12,6 +12,9 @@ const digest = (value: string) => createHash('sha256').update(value, 'utf8').dig
 
 /** The principal of a daemon with no tokens configured: everyone on the loopback is the owner. */
 export const LOCAL_PRINCIPAL: Principal = { id: 'local', kind: 'local' };
+
+/** Whoever presents `--metrics-token`: it may read GET /metrics and nothing else. */
+export const SCRAPER_PRINCIPAL: Principal = { id: 'metrics', kind: 'scraper' };
 
 /**
  * Operator bearer tokens. Comparison is constant-time: every configured digest is compared with

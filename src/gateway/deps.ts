@@ -6,6 +6,7 @@ import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 
 /** What route plugins are given: services, never the store itself. */
 export interface GatewayDeps {
@@ -18,4 +19,5 @@ export interface GatewayDeps {
   streams: StreamContext;
   status: () => Promise<DaemonStatus>;
   version: string;
+  metrics: DaemonMetrics;
 }

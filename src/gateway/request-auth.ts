@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { bearerToken, LOCAL_PRINCIPAL, type Principal, type TokenRegistry } from './auth.js';
+import { bearerToken, LOCAL_PRINCIPAL, SCRAPER_PRINCIPAL, type Principal, type TokenRegistry } from './auth.js';
 import { sendProblem } from './problem.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { StreamTickets } from './streams/tickets.js';
@@ -20,7 +20,13 @@ const TICKET_ROUTES = new Set(['GET /stream', 'GET /sessions/:id/stream']);
  * operator tokens the daemon serves one local principal (it listens on loopback by default). A run
  * token (minted for an agent process) is honoured either way and limits the caller to its tree.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenRegistry, runTokens: RunTokens, tickets: StreamTickets): void {
+export function installAuth(
+  app: FastifyInstance,
+  tokens: TokenRegistry,
+  runTokens: RunTokens,
+  tickets: StreamTickets,
+  isScrapeToken: (token: string) => boolean = () => false,
+): void {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
@@ -31,6 +37,11 @@ export function installAuth(app: FastifyInstance, tokens: TokenRegistry, runToke
       const principal = tickets.consume(ticket);
       if (!principal) return sendProblem(reply, 'unauthorized', 'stream ticket is unknown, already used or expired');
       request.principal = principal;
+      return;
+    }
+    // The scrape token opens GET /metrics only; anywhere else it is just an unknown token.
+    if (token !== undefined && route === 'GET /metrics' && isScrapeToken(token)) {
+      request.principal = SCRAPER_PRINCIPAL;
       return;
     }
     if (token !== undefined) {

@@ -149,6 +149,8 @@ export interface Store {
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
+  /** Open requests by kind, daemon-wide (metrics). */
+  countOpenRequests(): Promise<Record<string, number>>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */
   isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;

@@ -55,6 +55,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
+        onOverflow: streams.onOverflow,
       },
       cursor,
     );

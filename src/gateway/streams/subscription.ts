@@ -24,6 +24,8 @@ export interface SubscriptionOptions {
   replay: (afterPosition: number, limit: number) => Promise<AgentEvent[]>;
   maxBufferedBytes: number;
   heartbeatMs: number;
+  /** Told when this stream is cut off for reading too slowly (metrics). */
+  onOverflow?: (() => void) | undefined;
 }
 
 const REPLAY_PAGE = 1000;
@@ -126,6 +128,7 @@ export class Subscription {
     if (pushed && this.opts.transport.buffered() > this.opts.maxBufferedBytes) {
       this.opts.transport.sendControl({ type: 'stream.overflow', resume_cursor: this.lastSentId, reason: 'client is not reading fast enough; reconnect with this cursor' });
       this.close('buffer limit exceeded');
+      this.opts.onOverflow?.();
       return;
     }
     this.opts.transport.sendEvent(event);

@@ -38,6 +38,8 @@ export class SqliteStore implements Store {
   /** @internal */
   readonly db: Database.Database;
   private readonly listeners = new Set<EventsListener>();
+  /** Told how long each write transaction took, in milliseconds (metrics). */
+  onWrite: ((elapsedMs: number) => void) | undefined;
   private readonly stmt;
 
   constructor(path: string) {
@@ -125,7 +127,9 @@ export class SqliteStore implements Store {
         return out;
       },
     };
+    const started = this.onWrite ? performance.now() : 0;
     const result = this.db.transaction(() => fn(tx)).immediate();
+    this.onWrite?.(performance.now() - started);
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -383,6 +387,11 @@ export class SqliteStore implements Store {
 
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async countOpenRequests(): Promise<Record<string, number>> {
+    const rows = this.db.prepare("SELECT kind, count(*) AS n FROM requests WHERE state = 'open' GROUP BY kind").all() as { kind: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   async listRequests(parentSessionId: string, state?: string) {
