@@ -24,6 +24,7 @@ import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
 import { DaemonMetrics } from './metrics/daemon-metrics.js';
+import { BackupService } from './services/backup.js';
 
 export interface Daemon {
   url: string;
@@ -107,7 +108,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       openStreams: () => streams.open.size,
       openWaits: () => watcher.pending,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics };
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics, backup: new BackupService(store) };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

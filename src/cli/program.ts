@@ -6,6 +6,7 @@ import { eventsCommand } from './commands/events.js';
 import { runCommand } from './commands/run.js';
 import { toolCommand } from './commands/tool.js';
 import { requestsCommand } from './commands/requests.js';
+import { dbCommand } from './commands/db.js';
 
 /** Command groups added by later features register here, so the program is built in one place. */
 export function buildProgram(version: string, extra: Command[] = []): Command {
@@ -18,7 +19,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .option('--field <path>', 'print one field of the response, e.g. session.id')
     .showHelpAfterError()
     .exitOverride();
-  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), ...extra]) {
+  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), dbCommand(), ...extra]) {
     program.addCommand(sub);
   }
   // Subcommands inherit the error handling: usage errors throw instead of exiting with 1.

@@ -13,6 +13,7 @@ import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { backupRoutes } from './routes/backup.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
@@ -92,6 +93,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(delegationRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(metricsRoutes, { deps });
+  await app.register(backupRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -7,6 +7,7 @@ import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { BackupService } from '../services/backup.js';
 
 /** What route plugins are given: services, never the store itself. */
 export interface GatewayDeps {
@@ -20,4 +21,5 @@ export interface GatewayDeps {
   status: () => Promise<DaemonStatus>;
   version: string;
   metrics: DaemonMetrics;
+  backup: BackupService;
 }

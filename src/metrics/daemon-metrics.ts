@@ -12,6 +12,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import client from 'prom-client';
 import type { AgentEvent, QueueCounts, Run } from '../protocol/schemas.js';
+import { HotCounter, HotHistogram, type CounterSeries, type HistogramSeries } from './hot-path.js';
 
 const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = client;
 
@@ -52,11 +53,12 @@ export class DaemonMetrics {
 
   private readonly httpRequests;
   private readonly httpDuration;
-  private readonly httpCounterChildren = new Map<string, client.Counter.Internal>();
-  private readonly httpDurationChildren = new Map<string, client.Histogram.Internal<'method' | 'route'>>();
   private readonly sqliteWrite;
+  private readonly writeSeries: HistogramSeries;
+  /** route → method → the request's series, so a request costs map lookups, not label hashing. */
+  private readonly httpSeries = new Map<string, Map<string, { duration: HistogramSeries; byStatus: Map<number, CounterSeries> }>>();
   private readonly streamOverflows;
-  private readonly eventsByType = new Map<string, number>();
+  private readonly eventsWritten;
   private readonly runsEnded;
   private readonly runDuration;
   private readonly queueWait;
@@ -131,23 +133,18 @@ export class DaemonMetrics {
         if (self.sources) this.set(self.sources.openWaits());
       },
     });
-    new Counter({
-      name: 'agentd_events_written_total', help: 'Events committed to the log, by type', labelNames: ['type'], registers,
-      // Counted in a plain Map on the ingest path; turned into samples only when scraped.
-      collect() {
-        this.reset();
-        for (const [type, n] of self.eventsByType) this.inc({ type }, n);
-      },
-    });
-    this.httpRequests = new Counter({ name: 'agentd_http_requests_total', help: 'HTTP requests by method, route and status', labelNames: ['method', 'route', 'status'], registers });
-    this.httpDuration = new Histogram({
-      name: 'agentd_http_request_duration_seconds', help: 'HTTP response time by method and route (streams and long-polls last as long as they are open)', labelNames: ['method', 'route'], registers,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 120],
-    });
-    this.sqliteWrite = new Histogram({
-      name: 'agentd_sqlite_write_duration_seconds', help: 'Duration of each SQLite write transaction', registers,
-      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 5],
-    });
+    // Hot paths (every event, request, write): see hot-path.ts for why these are not prom-client's own.
+    this.eventsWritten = new HotCounter('agentd_events_written_total', 'Events committed to the log, by type', this.registry);
+    this.httpRequests = new HotCounter('agentd_http_requests_total', 'HTTP requests by method, route and status', this.registry);
+    this.httpDuration = new HotHistogram(
+      'agentd_http_request_duration_seconds', 'HTTP response time by method and route (streams and long-polls last as long as they are open)', this.registry,
+      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30, 120],
+    );
+    this.sqliteWrite = new HotHistogram(
+      'agentd_sqlite_write_duration_seconds', 'Duration of each SQLite write transaction', this.registry,
+      [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 5],
+    );
+    this.writeSeries = this.sqliteWrite.handle('', {});
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -165,24 +162,24 @@ export class DaemonMetrics {
   /** One HTTP response. `route` is the route pattern (`/runs/:id`), never the raw URL. */
   observeRequest(method: string, route: string | undefined, status: number, elapsedMs: number): void {
     const pattern = route ?? 'unmatched';
-    const key = `${method} ${pattern}`;
-    const counterKey = `${key} ${status}`;
-    let counter = this.httpCounterChildren.get(counterKey);
+    let byMethod = this.httpSeries.get(pattern);
+    if (!byMethod) this.httpSeries.set(pattern, (byMethod = new Map()));
+    let series = byMethod.get(method);
+    if (!series) {
+      series = { duration: this.httpDuration.handle(`${method} ${pattern}`, { method, route: pattern }), byStatus: new Map() };
+      byMethod.set(method, series);
+    }
+    let counter = series.byStatus.get(status);
     if (!counter) {
-      counter = this.httpRequests.labels({ method, route: pattern, status: String(status) });
-      this.httpCounterChildren.set(counterKey, counter);
+      counter = this.httpRequests.handle(`${method} ${pattern} ${status}`, { method, route: pattern, status: String(status) });
+      series.byStatus.set(status, counter);
     }
     counter.inc();
-    let duration = this.httpDurationChildren.get(key);
-    if (!duration) {
-      duration = this.httpDuration.labels({ method, route: pattern });
-      this.httpDurationChildren.set(key, duration);
-    }
-    duration.observe(elapsedMs / 1000);
+    series.duration.observe(elapsedMs / 1000);
   }
 
   observeWrite(elapsedMs: number): void {
-    this.sqliteWrite.observe(elapsedMs / 1000);
+    this.writeSeries.observe(elapsedMs / 1000);
   }
 
   streamOverflow(): void {
@@ -192,7 +189,7 @@ export class DaemonMetrics {
   /** Every committed batch, in log order (the store's listener). */
   observeEvents(events: readonly AgentEvent[]): void {
     for (const event of events) {
-      this.eventsByType.set(event.type, (this.eventsByType.get(event.type) ?? 0) + 1);
+      this.eventsWritten.inc(event.type, () => ({ type: event.type }));
       if (event.type.startsWith('run.')) this.observeRunEvent(event);
       else if (event.type.startsWith('request.')) this.observeRequestResolution((event.data as { request?: RequestLike } | null)?.request);
     }

@@ -149,6 +149,8 @@ export interface Store {
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
+  /** A consistent copy of the whole database written to `destination` while the daemon runs. */
+  backup(destination: string): Promise<{ lastEventId: string | null }>;
   /** Open requests by kind, daemon-wide (metrics). */
   countOpenRequests(): Promise<Record<string, number>>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;

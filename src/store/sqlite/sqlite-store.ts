@@ -21,6 +21,7 @@ import type {
 } from '../store.js';
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { backupDatabase } from './backup.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
@@ -387,6 +388,10 @@ export class SqliteStore implements Store {
 
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async backup(destination: string) {
+    return backupDatabase(this.db, destination);
   }
 
   async countOpenRequests(): Promise<Record<string, number>> {
