@@ -25,6 +25,7 @@ import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
 import { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { BackupService } from './services/backup.js';
+import { Retention } from './services/retention.js';
 
 export interface Daemon {
   url: string;
@@ -32,6 +33,8 @@ export interface Daemon {
   config: Config;
   store: Store;
   app: FastifyInstance;
+  /** Runs a retention pass now (tests, and operators through the API later); a no-op without --retain-days. */
+  retention: Retention;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
   const lock = acquireDatabaseLock(config.dbPath);
   let store: SqliteStore | undefined;
+  let retention: Retention | undefined;
   try {
     store = new SqliteStore(config.dbPath);
     const startedAt = new Date();
@@ -109,6 +113,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       openWaits: () => watcher.pending,
     });
     const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics, backup: new BackupService(store) };
+    // Before listening: converting an old file for incremental vacuum blocks for its duration.
+    retention = new Retention(store, config.ops.retainDays, log);
+    await retention.start();
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -132,9 +139,11 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       config,
       store,
       app,
+      retention: retention!,
       close() {
         closing ??= (async () => {
           clearInterval(pruneTimer);
+          await retention?.close();
           // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
           watcher.close();
           // End open streams first: a hijacked SSE response would otherwise hold the server open.
@@ -149,6 +158,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       },
     };
   } catch (err) {
+    await retention?.close();
     await store?.close();
     lock.release();
     throw err;

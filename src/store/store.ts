@@ -103,6 +103,15 @@ export interface SpawnLimits {
 
 export type EventsListener = (events: AgentEvent[]) => void;
 
+/** What one retention pass deleted. */
+export interface PruneResult {
+  sessions: number;
+  events: number;
+  messages: number;
+  /** Every event at or below this position that belonged to an ended session is gone. */
+  throughPosition: number;
+}
+
 export interface Store {
   readonly path: string;
   close(): Promise<void>;
@@ -149,6 +158,15 @@ export interface Store {
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
+  // Retention (sqlite/retention.ts): prefixes of ended sessions' logs are deleted.
+  /** Deletes events and messages older than `cutoff` of sessions with no live run and no open request. */
+  pruneEnded(cutoff: Date): Promise<PruneResult>;
+  /** Gives free pages back to the file system, in small steps; returns how many. */
+  vacuumFreePages(): Promise<number>;
+  /** Once, before the first pass: lets the file give pages back (a full VACUUM if needed); true if it converted. */
+  enableIncrementalVacuum(): Promise<boolean>;
+  /** Highest event position retention deleted in this session (or in any of the owner's): cursors below it expired. */
+  prunedThrough(scope: { sessionId: string } | { owner: string }): Promise<number>;
   /** A consistent copy of the whole database written to `destination` while the daemon runs. */
   backup(destination: string): Promise<{ lastEventId: string | null }>;
   /** Open requests by kind, daemon-wide (metrics). */

@@ -41,6 +41,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     const cursor = (typeof header === 'string' && header !== '' ? header : query.cursor) || null;
     parseCursor(cursor ?? undefined);
     if (sessionId) await deps.sessions.visible(request.principal, sessionId);
+    await deps.sessions.availableAfter(request.principal, sessionId, cursor);
     request.streamTarget = { sessionId, cursor };
   };
 

@@ -23,6 +23,9 @@ import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import { backupDatabase } from './backup.js';
 import {
+  convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
+} from './retention.js';
+import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
@@ -388,6 +391,26 @@ export class SqliteStore implements Store {
 
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async pruneEnded(cutoff: Date) {
+    const result = await pruneEndedSessions(this, cutoff);
+    recordMaintenance(this, 'last_prune', JSON.stringify({ at: new Date().toISOString(), cutoff: cutoff.toISOString(), ...result }));
+    return result;
+  }
+
+  async vacuumFreePages() {
+    return vacuumFreePages(this);
+  }
+
+  async enableIncrementalVacuum() {
+    if (!needsVacuumConversion(this)) return false;
+    convertToIncrementalVacuum(this);
+    return true;
+  }
+
+  async prunedThrough(scope: { sessionId: string } | { owner: string }) {
+    return prunedThrough(this, scope);
   }
 
   async backup(destination: string) {
