@@ -26,6 +26,7 @@ import { VERSION } from './paths.js';
 import { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { BackupService } from './services/backup.js';
 import { Retention } from './services/retention.js';
+import { serverChecks } from './doctor/server-checks.js';
 
 export interface Daemon {
   url: string;
@@ -112,7 +113,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       openStreams: () => streams.open.size,
       openWaits: () => watcher.pending,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics, backup: new BackupService(store) };
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION, metrics, backup: new BackupService(store), doctor: () => serverChecks(config) };
     // Before listening: converting an old file for incremental vacuum blocks for its duration.
     retention = new Retention(store, config.ops.retainDays, log);
     await retention.start();

@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { toolCommand } from './commands/tool.js';
 import { requestsCommand } from './commands/requests.js';
 import { dbCommand } from './commands/db.js';
+import { doctorCommand } from './commands/doctor.js';
 
 /** Command groups added by later features register here, so the program is built in one place. */
 export function buildProgram(version: string, extra: Command[] = []): Command {
@@ -19,7 +20,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .option('--field <path>', 'print one field of the response, e.g. session.id')
     .showHelpAfterError()
     .exitOverride();
-  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), dbCommand(), ...extra]) {
+  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), dbCommand(), doctorCommand(), ...extra]) {
     program.addCommand(sub);
   }
   // Subcommands inherit the error handling: usage errors throw instead of exiting with 1.

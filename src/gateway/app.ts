@@ -14,6 +14,7 @@ import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { backupRoutes } from './routes/backup.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
@@ -94,6 +95,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(streamRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(backupRoutes, { deps });
+  await app.register(doctorRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
