@@ -7,7 +7,35 @@ import { DatabaseLockedError } from './store/db-lock.js';
 import { DatabaseTooNewError } from './store/sqlite/open.js';
 import { VERSION } from './paths.js';
 
+async function service(argv: string[]): Promise<void> {
+  // Loaded only for `agentd service …`: the daemon itself never needs it.
+  const { serviceMain, runCommand, ServiceUsageError } = await import('./service/service.js');
+  try {
+    process.exitCode = await serviceMain(argv, {
+      platform: process.platform,
+      env: process.env,
+      cwd: process.cwd(),
+      nodePath: process.execPath,
+      uid: process.getuid?.() ?? 0,
+      print: (text) => process.stdout.write(text),
+      run: runCommand,
+    });
+  } catch (err) {
+    if (err instanceof ServiceUsageError || err instanceof ConfigError || (err as Error).name === 'EnvFileError') {
+      process.stderr.write(`agentd service: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw err;
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'service') return service(process.argv.slice(3));
   let config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);

@@ -103,7 +103,8 @@ export function buildAgentdCommand(): Command {
     .option('--log-rotate-mb <n>', 'rotate the log file at this size (AGENTD_LOG_ROTATE_MB)', int('--log-rotate-mb', 1))
     .option('--log-rotate-keep <n>', 'rotated log files kept (AGENTD_LOG_ROTATE_KEEP)', int('--log-rotate-keep', 1))
     .option('--metrics-token <token>', 'a token that may read GET /metrics only (AGENTD_METRICS_TOKEN)')
-    .option('--retain-days <n>', 'delete events and messages of ended sessions older than this, 0 = keep (AGENTD_RETAIN_DAYS)', int('--retain-days', 0));
+    .option('--retain-days <n>', 'delete events and messages of ended sessions older than this, 0 = keep (AGENTD_RETAIN_DAYS)', int('--retain-days', 0))
+    .addHelpText('after', '\nRun it as a service: agentd service install|uninstall|status (agentd service --help)');
 }
 
 function opsConfig(o: Record<string, unknown>, env: NodeJS.ProcessEnv, cwd: string): OpsConfig {
