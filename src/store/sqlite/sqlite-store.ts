@@ -25,6 +25,7 @@ import { backupDatabase } from './backup.js';
 import {
   convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
 } from './retention.js';
+import { SqliteSignIns } from './sign-ins.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   readonly path: string;
   /** @internal */
   readonly db: Database.Database;
+  readonly signIns: SqliteSignIns;
   private readonly listeners = new Set<EventsListener>();
   /** Told how long each write transaction took, in milliseconds (metrics). */
   onWrite: ((elapsedMs: number) => void) | undefined;
@@ -49,6 +51,7 @@ export class SqliteStore implements Store {
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
+    this.signIns = new SqliteSignIns(this.db);
     const db = this.db;
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
