@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
@@ -121,6 +122,14 @@ describe('GET /metrics after a known sequence of runs', () => {
     (ws.socket as any)._socket.resume();
     expect((await ws.closed).code).toBe(4008);
     expect(sampleValue(await scrape(), 'agentd_stream_overflows_total')).toBe(1);
+  });
+
+  it('the Grafana dashboard in docs/ queries only metrics agentd exports', async () => {
+    const dashboard = readFileSync(fileURLToPath(new URL('../../docs/grafana-dashboard.json', import.meta.url)), 'utf8');
+    const used = new Set(dashboard.match(/\b(?:agentd|process|nodejs)_[a-z0-9_]+/g));
+    expect(used.size).toBeGreaterThan(10);
+    const exported = new Set((await scrape()).map((s) => s.name));
+    expect([...used].filter((name) => !exported.has(name))).toEqual([]);
   });
 
   it('is guarded: operator or scrape token; the scrape token opens nothing else; run tokens are refused', async () => {
