@@ -77,7 +77,6 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency, version: VERSION }, 'agentd listening');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -104,6 +103,9 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Only now: whoever waits for this line may signal at once, and before a handler exists the
+  // kernel's default for SIGTERM (terminate, no cleanup) would apply.
+  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency, version: VERSION }, 'agentd listening');
 }
 
 main().catch((err: unknown) => {
