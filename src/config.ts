@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LOG_FORMATS, type LogFormat, type LogSettings } from './logging.js';
+import { VERSION } from './paths.js';
 import { parseTokenSpec, parseTokensFile, TokenSpecError, uniqueTokens, type OperatorToken } from './domain/operator-tokens.js';
 
 export interface Config {
@@ -86,6 +87,7 @@ function envJsonArray(name: string, value: string | undefined): string[] {
 export function buildAgentdCommand(): Command {
   return new Command('agentd')
     .description('agent-orchestrator gateway daemon')
+    .version(VERSION)
     .option('--host <host>', 'address to listen on (AGENTD_HOST)')
     .option('--port <port>', 'port to listen on, 0 picks a free one (AGENTD_PORT)', int('--port', 0))
     .option('--db <path>', 'SQLite database file (AGENTD_DB)')
@@ -118,7 +120,7 @@ export function buildAgentdCommand(): Command {
     .option('--log-rotate-keep <n>', 'rotated log files kept (AGENTD_LOG_ROTATE_KEEP)', int('--log-rotate-keep', 1))
     .option('--metrics-token <token>', 'a token that may read GET /metrics only (AGENTD_METRICS_TOKEN)')
     .option('--retain-days <n>', 'delete events and messages of ended sessions older than this, 0 = keep (AGENTD_RETAIN_DAYS)', int('--retain-days', 0))
-    .addHelpText('after', '\nRun it as a service: agentd service install|uninstall|status (agentd service --help)');
+    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2\n\nRun it as a service: agentd service install|uninstall|status (agentd service --help)');
 }
 
 function opsConfig(o: Record<string, unknown>, env: NodeJS.ProcessEnv, cwd: string): OpsConfig {

@@ -4,10 +4,13 @@ import { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { download } from '../../client/download.js';
+import { withExamples } from '../help.js';
 
 export function dbCommand(): Command {
-  const db = new Command('db').description("the daemon's database");
-  db.command('backup')
+  const db = withExamples(new Command('db').description("the daemon's database"), 'agentctl db backup backups/agentd-$(date +%F).db');
+  const backup = db.command('backup');
+  withExamples(backup, 'agentctl db backup backups/agentd-$(date +%F).db', 'agentctl --format json db backup --force /srv/backups/agentd.db');
+  backup
     .description('an online, consistent copy of the database written to FILE, while agentd runs')
     .argument('<file>', 'where to write the copy (refused if it exists, unless --force)')
     .option('--force', 'replace FILE if it exists')

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { formatField, pickField } from '../output.js';
 import type { Check } from '../../doctor/check.js';
+import { withExamples } from '../help.js';
 
 const MARK: Record<Check['status'], string> = { pass: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 
@@ -17,7 +18,7 @@ function doctorText(checks: Check[]): string {
 }
 
 export function doctorCommand(): Command {
-  return new Command('doctor')
+  const doctor = new Command('doctor')
     .description('check agentd, the agent CLIs, the database and the clock; explains each failure and its fix; exit 0 only if all pass')
     .option('--skip <check>', 'leave out a check by name (e.g. claude when you do not use it), repeatable', (v: string, all: string[] = []) => [...all, v])
     .option('--db <path>', 'database to check when agentd does not answer (AGENTD_DB, default .data/agent-orchestrator.db)')
@@ -54,4 +55,5 @@ export function doctorCommand(): Command {
       process.stdout.write(`${text}\n`);
       if (!ok) process.exitCode = 1;
     });
+  return withExamples(doctor, 'agentctl doctor', 'agentctl --format json doctor --skip claude');
 }

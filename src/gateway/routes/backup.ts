@@ -3,15 +3,21 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../../domain/errors.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 
 export const backupRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   app.get(
     '/daemon/backup',
     {
       schema: {
+        operationId: 'getDatabaseBackup',
         summary: 'A consistent copy of the database, taken online (SQLite backup API); check it against x-backup-sha256',
-        response: { 200: Type.Unsafe({ type: 'string', format: 'binary', description: 'a SQLite database file' }), ...problemResponses },
+        problems: ['forbidden', 'unavailable'],
+        response: {
+          200: Type.Unsafe<unknown>({
+            description: 'A SQLite database file; x-backup-sha256 is its digest, x-backup-last-event the newest event in it',
+            content: { 'application/vnd.sqlite3': { schema: { type: 'string', format: 'binary' } } },
+          }),
+        },
       },
     },
     async (request, reply) => {

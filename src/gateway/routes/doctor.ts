@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 
 const CheckSchema = Type.Object({
   name: Type.String(),
@@ -15,8 +14,10 @@ export const doctorRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     '/daemon/doctor',
     {
       schema: {
+        operationId: 'getDaemonDoctor',
         summary: "agentd checks itself: agent CLIs in its environment, its database, its exposure, its clock (what `agentctl doctor` shows)",
-        response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }), checks: Type.Array(CheckSchema) }), ...problemResponses },
+        problems: ['forbidden'],
+        response: { 200: Type.Object({ now: Type.String({ format: 'date-time' }), checks: Type.Array(CheckSchema) }) },
       },
     },
     async (request) => {

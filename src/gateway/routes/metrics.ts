@@ -1,15 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 
 export const metricsRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   app.get(
     '/metrics',
     {
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format); an operator token or --metrics-token',
-        response: { 200: Type.String({ description: 'Prometheus text format 0.0.4' }), ...problemResponses },
+        problems: ['forbidden'],
+        response: {
+          200: Type.Unsafe<string>({ description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: Type.String() } } }),
+        },
       },
     },
     async (request, reply) => {
