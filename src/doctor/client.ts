@@ -56,6 +56,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<Check[]> {
       checks.push(fail('auth', `agentd refused the check: ${err.problem.code}`, 'pass an operator token: --auth-token or AGENTCTL_AUTH_TOKEN'));
       return checks;
     }
+    if (err instanceof ApiError && err.status === 404) {
+      checks.push(warn('self-checks', `agentd ${health.version} has no GET /daemon/doctor (older than this agentctl)`, 'upgrade agentd to run its checks, or run `agentctl doctor` on its machine with it stopped'));
+      return checks;
+    }
     throw err;
   }
   const received = Date.now();

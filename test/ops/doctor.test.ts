@@ -161,6 +161,24 @@ describe('agentctl doctor when agentd does not answer', () => {
   });
 });
 
+describe('agentctl doctor against an agentd without self-checks', () => {
+  let server: http.Server;
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  it('warns that the daemon cannot check itself instead of failing with route_not_found', async () => {
+    server = http.createServer((req, res) => {
+      if (req.url === '/health') return res.setHeader('content-type', 'application/json').end(JSON.stringify({ status: 'ok', version: VERSION }));
+      res.statusCode = 404;
+      res.setHeader('content-type', 'application/problem+json');
+      res.end(JSON.stringify({ type: 'x', title: 'Route not found', status: 404, code: 'route_not_found', detail: 'no route' }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const r = await doctor([], { AGENTCTL_URL: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}` });
+    expect(r.code).toBe(1);
+    expect(r.report.checks.map((c) => [c.name, c.status])).toEqual([['daemon', 'pass'], ['self-checks', 'warn']]);
+  });
+});
+
 describe('checks with limits and stand-ins', () => {
   let dir: string;
   beforeAll(() => {
