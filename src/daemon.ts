@@ -11,6 +11,8 @@ import type { Store } from './store/store.js';
 import { buildProviders } from './providers/registry.js';
 import { WorkerPool } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
+import { StoreApprovalGate } from './runtime/approval-gate.js';
+import { ApprovalService } from './services/approvals.js';
 import { SessionService } from './services/sessions.js';
 import { RunService } from './services/runs.js';
 import { Access } from './services/access.js';
@@ -65,6 +67,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     let url = '';
     let agentUrl = '';
     const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
+    const gate = new StoreApprovalGate(store, config.approvals, log);
     const pool = new WorkerPool(store, providers, {
       maxConcurrency: config.maxConcurrency,
       resumeInterrupted: config.resumeInterrupted,
@@ -75,6 +78,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       baseEnv: config.agentEnv,
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
+      approvals: gate,
     }, log);
     const watcher = new RunWatcher(store);
     const sessions = new SessionService(store, new Access(store), {
@@ -84,6 +88,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     });
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
+    const approvals = new ApprovalService(store, sessions, delegation);
     const s = store;
     const status = async (): Promise<DaemonStatus> => {
       const workers = pool.workers();
@@ -104,6 +109,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         auth_enabled: tokens.enabled,
         open_waits: watcher.pending,
         open_streams: streams.open.size,
+        open_approvals: await s.countOpenApprovals(),
       };
     };
     const streams = await createStreamContext(store, {
@@ -115,13 +121,13 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     });
     metrics.bind({
       countRuns: () => s.countRuns(),
-      countOpenRequests: () => s.countOpenRequests(),
+      countOpenRequests: async () => ({ ...(await s.countOpenRequests()), approval: await s.countOpenApprovals() }),
       workers: () => ({ busy: pool.workers().filter((w) => w.run_id !== null).length, total: pool.maxConcurrency }),
       openStreams: () => streams.open.size,
       openWaits: () => watcher.pending,
     });
     const deps: GatewayDeps = {
-      sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
+      sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
       metrics, backup: new BackupService(store), doctor: () => serverChecks(config),
     };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
@@ -177,6 +183,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           streams.close();
           await app.close();
           await pool.close();
+          gate.close();
           await s.close();
           lock.release();
         })();

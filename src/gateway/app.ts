@@ -12,6 +12,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { backupRoutes } from './routes/backup.js';
@@ -97,6 +98,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(metricsRoutes, { deps });
   await app.register(backupRoutes, { deps });

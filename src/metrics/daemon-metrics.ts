@@ -19,7 +19,7 @@ const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = client;
 /** What is read when Prometheus scrapes. */
 export interface MetricsSources {
   countRuns(): Promise<QueueCounts>;
-  /** Open requests by kind. */
+  /** Open requests by kind (approvals, kept in their own table, as kind `approval`). */
   countOpenRequests(): Promise<Record<string, number>>;
   workers(): { busy: number; total: number };
   openStreams(): number;
@@ -39,6 +39,8 @@ const seconds = (from: string, to: string) => Math.max(0, (Date.parse(to) - Date
 
 interface RequestLike {
   id?: unknown;
+  /** Approvals: the asking session (their `request.answered` is also written where they are routed). */
+  session_id?: unknown;
   kind?: unknown;
   state?: unknown;
   created_at?: unknown;
@@ -191,7 +193,7 @@ export class DaemonMetrics {
     for (const event of events) {
       this.eventsWritten.inc(event.type, () => ({ type: event.type }));
       if (event.type.startsWith('run.')) this.observeRunEvent(event);
-      else if (event.type.startsWith('request.')) this.observeRequestResolution((event.data as { request?: RequestLike } | null)?.request);
+      else if (event.type.startsWith('request.')) this.observeRequestResolution((event.data as { request?: RequestLike } | null)?.request, event.session_id);
     }
   }
 
@@ -218,9 +220,11 @@ export class DaemonMetrics {
    * The hook approvals feed: any `request.*` event carrying a request of an approval kind that is
    * no longer open (answered, expired, cancelled) records how long it waited.
    */
-  observeRequestResolution(request: RequestLike | undefined): void {
+  observeRequestResolution(request: RequestLike | undefined, eventSessionId: string): void {
     if (!request || typeof request.kind !== 'string' || !APPROVAL_KINDS.has(request.kind)) return;
     if (request.state === 'open' || typeof request.created_at !== 'string') return;
+    // An approval's answer is announced in the asking session and again where it was routed: count it once.
+    if (typeof request.session_id === 'string' && request.session_id !== eventSessionId) return;
     const end = typeof request.answered_at === 'string' ? request.answered_at : new Date().toISOString();
     this.approvalWait.observe({ kind: request.kind, outcome: String(request.state) }, seconds(request.created_at, end));
   }
