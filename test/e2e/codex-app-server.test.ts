@@ -140,6 +140,8 @@ describe('codex app-server approvals', () => {
     expect(items(run, 'completed', 'command_execution')).toEqual([
       expect.objectContaining({ status: 'completed', exit_code: 0, command: expect.stringContaining('echo approved > approved.txt') }),
     ]);
+    // A non-login shell (`-c`, not `-lc`): a login shell would reset PATH and lose agentctl.
+    expect((ask.input as { command: string }).command).toBe("/bin/bash -c 'echo approved > approved.txt'");
   });
 
   it('denied: nothing runs, the turn completes, and the model hears the refusal and the reason', async () => {

@@ -80,9 +80,10 @@ export function commandAsk(id: RequestId, params: CommandExecutionRequestApprova
 
 /** A file change as a unified diff: codex gives the new content (add), the old (delete) or hunks (update). */
 export function unifiedDiff(change: FileUpdateChange, cwd: string): string {
+  // Paths relative to the working directory, as git shows them; others from the root (`a/etc/x`).
   const name = (path: string) => {
     const rel = relative(cwd, path);
-    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path.replace(/^\/+/, '');
   };
   const lines = (text: string) => text.replace(/\n$/, '').split('\n');
   const kind = change.kind;

@@ -67,7 +67,7 @@ describe('codex commands and diffs as a person reads them', () => {
       '--- a/u.txt\n+++ b/u.txt\n@@ -1 +1 @@\n-x\n+y\n',
     );
     expect(unifiedDiff({ path: '/elsewhere/u.txt', kind: { type: 'update', move_path: '/work/p/v.txt' }, diff: '@@\n' }, cwd)).toBe(
-      '--- a//elsewhere/u.txt\n+++ b/v.txt\n@@\n',
+      '--- a/elsewhere/u.txt\n+++ b/v.txt\n@@\n',
     );
   });
 
