@@ -1,8 +1,9 @@
 /**
  * codex-turn: the latency of a trivial turn of the REAL codex against the scripted model server,
  * through agentd (message POST → run completed) versus `codex exec --json` spawned directly, the
- * two alternated. For context, the same turn over `codex app-server` without a daemon: a cold
- * process per turn (what agentd runs), and a running one taking turn after turn.
+ * two alternated; the same for a later turn of a conversation (`codex exec resume`). For context,
+ * the same turn over `codex app-server` without a daemon: a cold process per turn (what agentd
+ * runs), and a running one taking turn after turn (what keeping it alive between turns would give).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,18 +17,23 @@ import { median, nowMs } from './support/stats.js';
 const CODEX_BIN = join(REPO_ROOT, 'node_modules', '.bin', 'codex');
 const PROMPT = 'Respond with exactly: ok';
 
-/** `codex exec --json` from spawn to exit; fails unless it exits 0 having answered. */
-function execTurn(env: Record<string, string>, cwd: string): Promise<number> {
+/**
+ * `codex exec --json` (or `codex exec resume <thread>`) from spawn to exit; fails unless it exits 0
+ * having answered. Resolves with the time and the thread id.
+ */
+function execTurn(env: Record<string, string>, cwd: string, resume?: string): Promise<{ ms: number; threadId: string }> {
   return new Promise((resolve, reject) => {
     const start = nowMs();
-    const child = spawn(CODEX_BIN, ['exec', '--json', '--skip-git-repo-check', PROMPT], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const args = ['exec', ...(resume ? ['resume', resume] : []), '--json', '--skip-git-repo-check', PROMPT];
+    const child = spawn(CODEX_BIN, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.resume();
     child.once('error', reject);
     child.once('close', (code) => {
       const ms = nowMs() - start;
-      if (code === 0 && out.includes('"turn.completed"')) resolve(ms);
+      const threadId = /"thread_id":"([^"]+)"/.exec(out)?.[1];
+      if (code === 0 && out.includes('"turn.completed"') && threadId) resolve({ ms, threadId });
       else reject(new Error(`codex exec exited ${code}: ${out.slice(-500)}`));
     });
   });
@@ -117,26 +123,30 @@ export const benchmark: Benchmark = {
       daemon = await startAgentd(['--db', join(dir.path, 'agentd.db'), '--codex-bin', CODEX_BIN], cli.env);
       api = jsonClient(daemon.url);
       // One of each first: codex's first start in a fresh home writes caches neither side should pay.
-      await execTurn(cli.env, dir.path);
+      const { threadId } = await execTurn(cli.env, dir.path);
       const { sessionId } = await agentdTurn(api, dir.path);
 
       const viaAgentd: number[] = [];
       const direct: number[] = [];
       const resumed: number[] = [];
+      const directResumed: number[] = [];
       const cold: number[] = [];
       for (let i = 0; i < sizes.turns!; i++) {
-        direct.push(await execTurn(cli.env, dir.path));
+        direct.push((await execTurn(cli.env, dir.path)).ms);
         viaAgentd.push((await agentdTurn(api, dir.path)).ms);
+        directResumed.push((await execTurn(cli.env, dir.path, threadId)).ms);
         resumed.push((await agentdTurn(api, dir.path, sessionId)).ms);
         cold.push((await appServerTurns(cli.env, dir.path, 0)).cold);
       }
       const { warm } = await appServerTurns(cli.env, dir.path, sizes.turns!);
-      log(`through agentd ${median(viaAgentd).toFixed(0)} ms, codex exec ${median(direct).toFixed(0)} ms, app-server cold ${median(cold).toFixed(0)} ms, warm ${median(warm).toFixed(0)} ms`);
+      log(`new thread: through agentd ${median(viaAgentd).toFixed(0)} ms, codex exec ${median(direct).toFixed(0)} ms; ` +
+        `resumed: through agentd ${median(resumed).toFixed(0)} ms, codex exec resume ${median(directResumed).toFixed(0)} ms; ` +
+        `app-server cold ${median(cold).toFixed(0)} ms, running ${median(warm).toFixed(0)} ms`);
       return [
-        atMostRatio('turn through agentd (new session), median', 'ms', median(viaAgentd), median(direct), 1),
-        informational('turn through agentd (resumed session), median', 'ms', median(resumed), median(direct)),
-        informational('app-server, cold process per turn, median', 'ms', median(cold), median(direct)),
-        informational('app-server, running process, next turn, median', 'ms', median(warm), median(direct)),
+        atMostRatio('turn through agentd, new session, median', 'ms', median(viaAgentd), median(direct), 1),
+        informational('turn through agentd, resumed session (raw: exec resume), median', 'ms', median(resumed), median(directResumed)),
+        informational('app-server without agentd, cold process per turn, median', 'ms', median(cold), median(direct)),
+        informational('app-server without agentd, running process, next turn, median', 'ms', median(warm), median(direct)),
       ];
     } finally {
       api?.close();
