@@ -1,4 +1,5 @@
 import type { Provider, TurnContext } from '../provider.js';
+import { launchEnv, nativeCodex } from './native-bin.js';
 import { CodexParser } from './parse.js';
 
 export interface CodexOptions {
@@ -19,14 +20,16 @@ export class CodexProvider implements Provider {
   constructor(private readonly opts: CodexOptions) {}
 
   buildTurn(ctx: TurnContext) {
-    const argv = [this.opts.bin, 'exec'];
+    // The npm `codex` script only starts a native binary: start that directly (native-bin.ts).
+    const launch = nativeCodex(this.opts.bin, ctx.env.PATH);
+    const argv = [launch?.file ?? this.opts.bin, 'exec'];
     if (ctx.threadId) argv.push('resume', ctx.threadId);
     // Non-login shells for tool commands: a login shell re-reads /etc/profile, which resets PATH
     // and would hide the `agentctl` agentd put first on it. An extra arg can turn it back on.
     argv.push('--json', '--skip-git-repo-check', '-c', 'allow_login_shell=false');
     if (this.opts.profile) argv.push('--profile', this.opts.profile);
     argv.push(...(ctx.threadId ? forResume(this.opts.extraArgs) : this.opts.extraArgs), ctx.run.prompt);
-    return { argv, env: ctx.env, cwd: ctx.session.cwd };
+    return { argv, env: launch ? launchEnv(ctx.env, launch) : ctx.env, cwd: ctx.session.cwd };
   }
 
   createParser() {
