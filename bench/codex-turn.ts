@@ -1,12 +1,15 @@
 /**
  * codex-turn: the latency of a trivial turn of the REAL codex against the scripted model server,
  * through agentd (message POST → run completed) versus `codex exec --json` spawned directly, the
- * two alternated; the same for a later turn of a conversation (`codex exec resume`). For context,
+ * two alternated; the same for a later turn of a conversation (`codex exec resume`). agentd starts
+ * the native binary behind the npm `codex` script, so `codex exec` of that binary is shown too.
+ * For context,
  * the same turn over `codex app-server` without a daemon: a cold process per turn (what agentd
  * runs), and a running one taking turn after turn (what keeping it alive between turns would give).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { launchEnv, nativeCodex } from '../src/providers/codex/native-bin.js';
 import { codexEnv, startModelServer, type CliEnv, type ModelServer } from '../test/support/model-server.js';
 import { atMostRatio, informational, type Benchmark } from './harness.js';
 import { startAgentd, type AgentdProcess } from './support/agentd.js';
@@ -21,11 +24,11 @@ const PROMPT = 'Respond with exactly: ok';
  * `codex exec --json` (or `codex exec resume <thread>`) from spawn to exit; fails unless it exits 0
  * having answered. Resolves with the time and the thread id.
  */
-function execTurn(env: Record<string, string>, cwd: string, resume?: string): Promise<{ ms: number; threadId: string }> {
+function execTurn(env: Record<string, string>, cwd: string, resume?: string, bin = CODEX_BIN): Promise<{ ms: number; threadId: string }> {
   return new Promise((resolve, reject) => {
     const start = nowMs();
     const args = ['exec', ...(resume ? ['resume', resume] : []), '--json', '--skip-git-repo-check', PROMPT];
-    const child = spawn(CODEX_BIN, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     child.stderr.resume();
@@ -130,20 +133,27 @@ export const benchmark: Benchmark = {
       const direct: number[] = [];
       const resumed: number[] = [];
       const directResumed: number[] = [];
+      const directNative: number[] = [];
       const cold: number[] = [];
+      // agentd starts the binary behind the npm script (native-bin.ts); the same for bare exec.
+      const native = nativeCodex(CODEX_BIN, undefined);
+      if (!native) throw new Error(`no native codex found behind ${CODEX_BIN}`);
+      const nativeEnv = launchEnv(cli.env, native) as Record<string, string>;
       for (let i = 0; i < sizes.turns!; i++) {
         direct.push((await execTurn(cli.env, dir.path)).ms);
+        directNative.push((await execTurn(nativeEnv, dir.path, undefined, native.file)).ms);
         viaAgentd.push((await agentdTurn(api, dir.path)).ms);
         directResumed.push((await execTurn(cli.env, dir.path, threadId)).ms);
         resumed.push((await agentdTurn(api, dir.path, sessionId)).ms);
         cold.push((await appServerTurns(cli.env, dir.path, 0)).cold);
       }
       const { warm } = await appServerTurns(cli.env, dir.path, sizes.turns!);
-      log(`new thread: through agentd ${median(viaAgentd).toFixed(0)} ms, codex exec ${median(direct).toFixed(0)} ms; ` +
+      log(`new thread: through agentd ${median(viaAgentd).toFixed(0)} ms, codex exec ${median(direct).toFixed(0)} ms (native ${median(directNative).toFixed(0)} ms); ` +
         `resumed: through agentd ${median(resumed).toFixed(0)} ms, codex exec resume ${median(directResumed).toFixed(0)} ms; ` +
         `app-server cold ${median(cold).toFixed(0)} ms, running ${median(warm).toFixed(0)} ms`);
       return [
         atMostRatio('turn through agentd, new session, median', 'ms', median(viaAgentd), median(direct), 1),
+        informational('the same, raw: exec of the native binary, median', 'ms', median(viaAgentd), median(directNative)),
         informational('turn through agentd, resumed session (raw: exec resume), median', 'ms', median(resumed), median(directResumed)),
         informational('app-server without agentd, cold process per turn, median', 'ms', median(cold), median(direct)),
         informational('app-server without agentd, running process, next turn, median', 'ms', median(warm), median(direct)),
