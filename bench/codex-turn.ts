@@ -3,9 +3,8 @@
  * through agentd (message POST → run completed) versus `codex exec --json` spawned directly, the
  * two alternated; the same for a later turn of a conversation (`codex exec resume`). agentd starts
  * the native binary behind the npm `codex` script, so `codex exec` of that binary is shown too.
- * For context,
- * the same turn over `codex app-server` without a daemon: a cold process per turn (what agentd
- * runs), and a running one taking turn after turn (what keeping it alive between turns would give).
+ * For context, the same turn over `codex app-server` (npm script) without a daemon: a cold process
+ * per turn, and a running one taking turn after turn (what keeping it alive would give).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
