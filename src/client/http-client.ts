@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AgentEvent, DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { TypedEvent } from '../protocol/events.js';
+import type { DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -40,7 +41,8 @@ export class AgentdClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    // Also on a bodyless POST: agentd refuses POSTs a web page could send as simple cross-site requests.
+    if (payload !== undefined || method === 'POST') headers['content-type'] = 'application/json';
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const transport = url.protocol === 'https:' ? https : http;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -100,7 +102,7 @@ export class AgentdClient {
   }
 
   listEvents(sessionId: string, query: { cursor?: string; limit?: number }) {
-    return this.request<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }>(
+    return this.request<{ events: TypedEvent[]; next_cursor: string | null; has_more: boolean }>(
       'GET', `sessions/${encodeURIComponent(sessionId)}/events`, { query });
   }
 
