@@ -256,7 +256,7 @@ export class CodexAppServerDriver implements TurnDriver {
   }
 }
 
-function providerError(event: unknown): NewEvent {
+function providerError(event: Record<string, unknown>): NewEvent {
   return { type: 'run.provider_error', data: { event } };
 }
 
