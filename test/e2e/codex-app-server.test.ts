@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { appServerArgv, threadSettings, type ApprovalPolicyName } from '../../src/providers/codex/app-server-args.js';
+import type { ApprovalPolicy } from '../../src/domain/approval-policy.js';
+import { appServerArgv, threadSettings } from '../../src/providers/codex/app-server-args.js';
 import { CodexAppServerDriver } from '../../src/providers/codex/app-server-driver.js';
 import { isProcessAlive } from '../../src/runtime/process-tree.js';
 import { CODEX_BIN, codexEnv, defaultResponder, startModelServer, type CliEnv, type ModelServer } from '../support/model-server.js';
@@ -44,7 +45,7 @@ async function freshCwd(): Promise<string> {
   return cwd;
 }
 
-function turn(prompt: string, opts: { threadId?: string | null; policy?: ApprovalPolicyName; extraArgs?: string[]; dir?: string } = {}): TurnRun {
+function turn(prompt: string, opts: { threadId?: string | null; policy?: ApprovalPolicy; extraArgs?: string[]; dir?: string } = {}): TurnRun {
   const extraArgs = opts.extraArgs ?? [];
   const driver = new CodexAppServerDriver({
     prompt,

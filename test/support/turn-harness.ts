@@ -47,6 +47,9 @@ export function startTurn(spec: ProcessSpec, driver: TurnDriver): TurnRun {
     send(line) {
       if (stdinOpen) child.stdin.write(`${line}\n`);
     },
+    write(text) {
+      if (stdinOpen) child.stdin.write(text);
+    },
     endInput() {
       stdinOpen = false;
       child.stdin.end();

@@ -10,11 +10,9 @@
  * here and are dropped. Anything else is passed as is, and app-server refuses what it does not
  * know at start, with its own message in the run's error.
  */
+import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import type { CodexThreadSettings } from './app-server-driver.js';
 import type { SandboxMode } from './protocol/v2/SandboxMode.js';
-
-/** The gateway's approval policies (issue 12), as the codex driver needs them. */
-export type ApprovalPolicyName = 'default' | 'ask' | 'auto' | 'deny';
 
 export interface CodexAppServerOptions {
   bin: string;
@@ -90,7 +88,7 @@ export function appServerArgv(opts: CodexAppServerOptions): string[] {
  * - `deny`: codex asks and the gateway declines; the sandbox is read-only, so even what codex
  *   runs without asking cannot write.
  */
-export function threadSettings(policy: ApprovalPolicyName, extraArgs: string[]): CodexThreadSettings {
+export function threadSettings(policy: ApprovalPolicy, extraArgs: string[]): CodexThreadSettings {
   switch (policy) {
     case 'ask':
       return { approvalPolicy: 'untrusted', sandbox: 'workspace-write' };

@@ -123,6 +123,9 @@ describe('codex app-server driver, fed lines', () => {
     let ended = false;
     const io: TurnIO = {
       send: (line) => sent.push(JSON.parse(line)),
+      write: () => {
+        throw new Error('the codex driver writes whole lines');
+      },
       endInput: () => (ended = true),
       askApproval: (ask) => new Promise((resolve) => asks.push({ ask, resolve })),
     };
@@ -182,5 +185,31 @@ describe('codex app-server driver, fed lines', () => {
     h.line({ id: 7, method: 'item/tool/requestUserInput', params: {} });
     expect(h.sent.at(-1)).toMatchObject({ id: 7, error: { code: -32601 } });
     expect(h.asks).toEqual([]);
+  });
+});
+
+describe('codex provider', () => {
+  const ctx = (policy: 'default' | 'ask', threadId: string | null) => ({
+    run: { prompt: 'do it' } as any,
+    session: { cwd: '/w' } as any,
+    threadId,
+    env: { A: '1' },
+    approvals: { policy, allow: [] },
+  });
+
+  it('runs codex app-server in the session cwd, and the driver starts the thread as the policy says', async () => {
+    const { CodexProvider } = await import('../../../src/providers/codex/codex-provider.js');
+    const provider = new CodexProvider({ bin: '/opt/codex', profile: null, extraArgs: ['-s', 'read-only'] });
+    expect(provider.buildTurn(ctx('ask', null))).toEqual({ argv: ['/opt/codex', 'app-server', '-c', 'allow_login_shell=false'], env: { A: '1' }, cwd: '/w' });
+    for (const [policy, threadId, method, expected] of [
+      ['ask', null, 'thread/start', { approvalPolicy: 'untrusted', sandbox: 'workspace-write' }],
+      ['default', 'thr_9', 'thread/resume', { threadId: 'thr_9', approvalPolicy: 'on-request', sandbox: 'read-only' }],
+    ] as const) {
+      const sent: any[] = [];
+      const driver = provider.createDriver(ctx(policy, threadId));
+      driver.start({ send: (l) => sent.push(JSON.parse(l)), write: () => {}, endInput: () => {}, askApproval: () => new Promise(() => {}) });
+      driver.onLine(JSON.stringify({ id: 1, result: {} }));
+      expect(sent.at(-1)).toMatchObject({ method, params: { cwd: '/w', ...expected } });
+    }
   });
 });
