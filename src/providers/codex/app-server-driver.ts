@@ -55,7 +55,10 @@ const IGNORED_NOTIFICATIONS = [
 ];
 
 export class CodexAppServerDriver implements TurnDriver {
-  private readonly peer = new JsonRpcPeer((line) => this.io?.send(line));
+  // Nothing is written once the turn is over and stdin closed (TurnDriver's invariant).
+  private readonly peer = new JsonRpcPeer((line) => {
+    if (!this.closed) this.io?.send(line);
+  });
   private io: TurnIO | null = null;
   private threadId: string | null;
   private turnId: string | null = null;
@@ -186,7 +189,8 @@ export class CodexAppServerDriver implements TurnDriver {
       case 'item/completed': {
         const { item } = n.params;
         if (item.type === 'fileChange') this.fileChanges.set(item.id, item.changes);
-        if (n.method === 'item/completed' && item.type === 'agentMessage') this.finalText = item.text;
+        // The answer is our thread's; a sub-agent codex may start reports on threads of its own.
+        if (n.method === 'item/completed' && item.type === 'agentMessage' && n.params.threadId === this.threadId) this.finalText = item.text;
         const runItem = toRunItem(item);
         if (!runItem) return {};
         return { events: [{ type: 'run.item', data: { phase: n.method === 'item/started' ? 'started' : 'completed', item: runItem } }] };
@@ -223,12 +227,12 @@ export class CodexAppServerDriver implements TurnDriver {
     switch (req.method) {
       case 'item/commandExecution/requestApproval': {
         const ask = commandAsk(req.id, req.params);
-        this.ask(req.id, ask, (answer) => ({ decision: commandDecision(answer) }));
+        this.ask(req.id, req.params, ask, (answer) => ({ decision: commandDecision(answer) }));
         return;
       }
       case 'item/fileChange/requestApproval': {
         const ask = fileChangeAsk(req.id, req.params, this.fileChanges.get(req.params.itemId) ?? [], this.opts.cwd);
-        this.ask(req.id, ask, (answer) => ({ decision: fileChangeDecision(answer) }));
+        this.ask(req.id, req.params, ask, (answer) => ({ decision: fileChangeDecision(answer) }));
         return;
       }
       default:
@@ -238,16 +242,17 @@ export class CodexAppServerDriver implements TurnDriver {
     }
   }
 
-  private ask(id: RequestId, ask: ApprovalAsk, toResult: (answer: ApprovalDecision) => unknown): void {
+  /** `from` is the turn that asks: ours, or a sub-agent's that codex started within it. */
+  private ask(id: RequestId, from: { threadId: string; turnId: string }, ask: ApprovalAsk, toResult: (answer: ApprovalDecision) => unknown): void {
     if (!this.io || this.closed) return;
     this.openApprovals.add(id);
     void this.io.askApproval(ask).then((answer) => {
       // The turn may have ended meanwhile (interrupted, or codex resolved the request itself).
       if (this.closed || !this.openApprovals.delete(id)) return;
-      if (answer.decision === 'deny' && answer.message && this.threadId && this.turnId) {
+      if (answer.decision === 'deny' && answer.message) {
         this.call('turn/steer', {
-          threadId: this.threadId,
-          expectedTurnId: this.turnId,
+          threadId: from.threadId,
+          expectedTurnId: from.turnId,
           input: [{ type: 'text', text: denialNote(ask, answer.message), text_elements: [] }],
         });
       }
