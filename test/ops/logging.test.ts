@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,6 +10,7 @@ import { configFromOptions } from '../../src/config.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { scriptedAgentOptions } from '../support/agent-fixture.js';
 import { waitUntil } from '../support/wait.js';
+import { AGENTD_BIN } from '../support/processes.js';
 
 /** A stdout stand-in that keeps what is written. */
 function capture(isTTY: boolean) {
@@ -120,5 +122,37 @@ describe('lines about a run', () => {
     expect(about(bad.id)[1]).toMatchObject({ state: 'failed', exit_code: 3 });
     // No line names a run without its session.
     for (const line of lines.filter((l) => 'run_id' in l)) expect(line.session_id, JSON.stringify(line)).toBe(session.id);
+  });
+});
+
+describe('agentd --log-file', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('sends every line to the rotated file and nothing to stdout', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentd-logfile-'));
+    const logDir = join(dir, 'logs');
+    const child = spawn(process.execPath, [AGENTD_BIN, '--port', '0', '--db', join(dir, 'db.sqlite'), '--log-file', join(logDir, 'agentd.log')], {
+      env: { PATH: process.env.PATH } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      const current = join(logDir, 'current.log');
+      await waitUntil('agentd logs that it listens, in its log file', () => existsSync(current) && readFileSync(current, 'utf8').includes('"msg":"agentd listening"'));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const lines = readFileSync(current, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).toContain('agentd stopping');
+      expect(readdirSync(logDir).filter((f) => f !== 'current.log')).toEqual(['agentd.1.log']);
+      expect(stdout).toBe('');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   });
 });
