@@ -1,10 +1,22 @@
-import type { Provider, TurnContext } from '../provider.js';
+import type { TurnDriver } from '../conversation.js';
+import type { Provider, ProcessSpec, TurnContext } from '../provider.js';
 import { ClaudeParser } from './parse.js';
+import { FILE_TOOLS } from './permission-ask.js';
+import { ClaudeTurnDriver } from './turn-driver.js';
 
 export interface ClaudeOptions {
   bin: string;
   extraArgs: string[];
 }
+
+/** How the gateway answers approvals; what claude itself asks about depends on it (see claudeArgv). */
+export type ClaudeApprovalPolicy = 'default' | 'ask' | 'auto' | 'deny';
+
+/**
+ * Under `ask` every command and every file change asks, read-only ones too: an `ask` rule outranks
+ * claude's own read-only allowances and any `allow` rule in the user's settings.
+ */
+const ASK_EVERY_ACTION = JSON.stringify({ permissions: { ask: ['Bash', ...FILE_TOOLS] } });
 
 /**
  * The `claude` CLI in print mode with stream-json output; later turns pass `--resume <session_id>`
@@ -26,5 +38,33 @@ export class ClaudeProvider implements Provider {
 
   createParser() {
     return new ClaudeParser();
+  }
+
+  /**
+   * The turn as a conversation: stream-json both ways, permission prompts as control requests on
+   * stdio. stdin stays open; the driver writes the prompt and ends it when the result arrives.
+   */
+  buildConversationTurn(ctx: TurnContext, policy: ClaudeApprovalPolicy): ProcessSpec {
+    return { argv: this.conversationArgv(ctx.threadId, policy), env: ctx.env, cwd: ctx.session.cwd };
+  }
+
+  createDriver(ctx: TurnContext): TurnDriver {
+    return new ClaudeTurnDriver({ prompt: ctx.run.prompt, cwd: ctx.session.cwd });
+  }
+
+  /**
+   * claude always runs in its `default` permission mode (whatever the user's settings choose), where
+   * edits and commands that are not read-only ask; `ask` adds rules so that every command and edit
+   * asks. Under `auto` and `deny` claude asks as by default and the gateway answers by policy, so
+   * each such action is still recorded. (`--dangerously-skip-permissions` is never used: as root
+   * claude refuses it, and it would bypass the record.) Extra args come last and may override.
+   */
+  conversationArgv(threadId: string | null, policy: ClaudeApprovalPolicy): string[] {
+    const argv = [this.opts.bin, '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose'];
+    argv.push('--permission-prompt-tool', 'stdio', '--permission-mode', 'default');
+    if (policy === 'ask') argv.push('--settings', ASK_EVERY_ACTION);
+    if (threadId) argv.push('--resume', threadId);
+    argv.push(...this.opts.extraArgs);
+    return argv;
   }
 }
