@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentctl, startAgentd, type AgentdProcess } from '../support/processes.js';
 import { SCRIPTED_AGENT_ARGV } from '../support/agent-fixture.js';
+import { openWs } from '../support/stream-clients.js';
 
 const agentFlags = ['--command-bin', SCRIPTED_AGENT_ARGV[0]!, '--command-arg', SCRIPTED_AGENT_ARGV[1]!, '--default-provider', 'command'];
 
@@ -29,6 +30,15 @@ describe('child.completed is announced exactly once across crashes', () => {
     return JSON.parse(r.stdout);
   };
   const waitRun = (runId: string) => json(['run', 'wait', '--run-id', runId, '--timeout-s', '30']).catch(() => null);
+  /** Resolves once the child's agent process is spawned: its `run.process` event, awaited on a stream. */
+  const processStarted = async (child: any) => {
+    const stream = await openWs(`${daemon!.url}/sessions/${child.session.id}/stream`);
+    try {
+      await stream.waitFor((f) => f.type === 'run.process' && f.run_id === child.run.id);
+    } finally {
+      stream.close();
+    }
+  };
 
   // Each point: what the child does, and what happens before the kill.
   const points: { name: string; task: (release: string) => string; beforeKill: (child: any, release: string) => Promise<void> }[] = [
@@ -36,18 +46,13 @@ describe('child.completed is announced exactly once across crashes', () => {
     {
       name: 'child running',
       task: (release) => `wait-file ${release}`,
-      beforeKill: async (child) => {
-        for (;;) {
-          // Its pid appears once the process is spawned.
-          if ((await json(['run', 'get', '--run-id', child.run.id])).run.pid) return;
-        }
-      },
+      beforeKill: processStarted,
     },
     {
       name: 'child process exiting at the moment of the kill',
       task: (release) => `wait-file ${release}`,
       beforeKill: async (child, release) => {
-        for (;;) if ((await json(['run', 'get', '--run-id', child.run.id])).run.pid) break;
+        await processStarted(child);
         writeFileSync(release, 'go');
       },
     },

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { scriptedAgentOptions } from '../support/agent-fixture.js';
 import { isProcessAlive } from '../../src/runtime/process-tree.js';
+import { openWs } from '../support/stream-clients.js';
 
 /** Live pids whose process group is `pgid`, read from /proc. A zombie is dead, awaiting its reaper. */
 function groupMembers(pgid: number): number[] {
@@ -20,15 +21,13 @@ function groupMembers(pgid: number): number[] {
   return out;
 }
 
+/** The first run.item of the session whose text matches, awaited on a stream (it replays from the start). */
 async function waitForItem(d: TestDaemon, sessionId: string, match: RegExp): Promise<any> {
-  // The event log is the source of truth; page it until the item shows (each call returns at once).
-  let cursor = '';
-  for (;;) {
-    const page = (await d.api('GET', `/sessions/${sessionId}/events?limit=1000${cursor ? `&cursor=${cursor}` : ''}`)).body;
-    const hit = page.events.find((e: any) => e.type === 'run.item' && match.test(e.data.item.text));
-    if (hit) return hit;
-    cursor = page.next_cursor ?? cursor;
-    await new Promise((r) => setImmediate(r));
+  const stream = await openWs(`${d.url}/sessions/${sessionId}/stream`);
+  try {
+    return await stream.waitFor((f) => f.type === 'run.item' && match.test(f.data.item.text));
+  } finally {
+    stream.close();
   }
 }
 
