@@ -20,6 +20,10 @@ async function main(): Promise<void> {
   try {
     daemon = await startDaemon(config);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`agentd: ${err.message}\n`);
+      process.exit(2);
+    }
     if (err instanceof DatabaseLockedError) {
       process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
       process.exit(1);
@@ -45,6 +49,13 @@ async function main(): Promise<void> {
       },
     );
   };
+  // SIGHUP re-reads the tokens file; without one it keeps its default (it stops agentd).
+  if (config.tokensFile) {
+    process.on('SIGHUP', () => {
+      daemon.reloadTokens().catch((err: unknown) =>
+        daemon.app.log.error({ err: { message: (err as Error).message } }, 'tokens file not reloaded; the previous tokens stay in force'));
+    });
+  }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

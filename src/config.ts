@@ -3,7 +3,9 @@
  * Nothing else in the daemon reads process.env.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseTokenSpec, parseTokensFile, TokenSpecError, uniqueTokens, type OperatorToken } from './domain/operator-tokens.js';
 
 export interface Config {
   host: string;
@@ -14,7 +16,16 @@ export interface Config {
   codex: { bin: string; profile: string | null; extraArgs: string[] };
   claude: { bin: string; extraArgs: string[] };
   command: { argv: string[] };
+  /** Operator tokens from flags and environment, as given: `SECRET` or `NAME:SECRET`. */
   authTokens: string[];
+  /** More operator tokens, one per line; re-read on SIGHUP. */
+  tokensFile: string | null;
+  /** Host names (besides loopback and --host) requests may be addressed to, e.g. a reverse proxy's. */
+  allowedHosts: string[];
+  /** Web origins (`scheme://host[:port]`) besides agentd's own that may call it from a browser. */
+  allowedOrigins: string[];
+  /** Lifetime of a browser sign-in (session cookie), seconds. */
+  signInTtlS: number;
   bodyLimitBytes: number;
   logLevel: string;
   /** Wall-clock limit per run, seconds; 0 disables. */
@@ -75,7 +86,10 @@ export function buildAgentdCommand(): Command {
     .option('--claude-extra-arg <arg>', 'extra claude argument, repeatable', collect)
     .option('--command-bin <path>', 'executable of the command provider (AGENTD_COMMAND_BIN)')
     .option('--command-arg <arg>', 'argument of the command provider, repeatable (AGENTD_COMMAND_ARGS, JSON array)', collect)
-    .option('--auth-token <token>', 'bearer token, repeatable (AGENTD_AUTH_TOKEN, AGENTD_AUTH_TOKENS)', collect)
+    .option('--auth-token <token>', 'bearer token, NAME:SECRET or SECRET, repeatable (AGENTD_AUTH_TOKEN, AGENTD_AUTH_TOKENS)', collect)
+    .option('--tokens-file <path>', 'file of tokens, one NAME:SECRET per line, re-read on SIGHUP (AGENTD_TOKENS_FILE)')
+    .option('--allowed-host <host>', 'also answer requests addressed to this host name, repeatable (AGENTD_ALLOWED_HOSTS)', collect)
+    .option('--allowed-origin <origin>', 'let web pages of this origin call agentd, repeatable (AGENTD_ALLOWED_ORIGINS)', collect)
     .option('--body-limit <bytes>', 'largest accepted request body (AGENTD_BODY_LIMIT)', int('--body-limit', 1024))
     .option('--log-level <level>', 'pino log level (AGENTD_LOG_LEVEL)')
     .option('--run-timeout <seconds>', 'wall-clock limit per run, 0 = none (AGENTD_RUN_TIMEOUT)', int('--run-timeout', 0))
@@ -101,6 +115,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     host?: string; port?: number; db?: string; maxConcurrency?: number; defaultProvider?: string;
     codexBin?: string; codexProfile?: string; codexExtraArg?: string[]; claudeBin?: string; claudeExtraArg?: string[];
     commandBin?: string; commandArg?: string[]; authToken?: string[]; bodyLimit?: number; logLevel?: string;
+    tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
   };
@@ -109,6 +124,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     ...envList(env.AGENTD_AUTH_TOKEN),
     ...envList(env.AGENTD_AUTH_TOKENS),
   ];
+  const tokensFileOption = o.tokensFile ?? env.AGENTD_TOKENS_FILE;
+  const tokensFile = tokensFileOption ? resolve(cwd, tokensFileOption) : null;
+  // Checked now, so a token nobody could present stops the start instead of leaving auth on with no way in.
+  const usableTokens = operatorTokens({ authTokens, tokensFile });
   const commandBin = o.commandBin ?? env.AGENTD_COMMAND_BIN;
   const commandArgs = o.commandArg ?? envJsonArray('AGENTD_COMMAND_ARGS', env.AGENTD_COMMAND_ARGS);
   const defaultProvider = o.defaultProvider ?? env.AGENTD_DEFAULT_PROVIDER ?? 'codex';
@@ -116,7 +135,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     throw new ConfigError(`unknown default provider "${defaultProvider}" (codex, claude, command)`);
   }
   const host = o.host ?? env.AGENTD_HOST ?? '127.0.0.1';
-  if (!isLoopback(host) && authTokens.length === 0) {
+  if (!isLoopback(host) && usableTokens.length === 0) {
     throw new ConfigError(`refusing to listen on ${host} without an auth token: anyone who can reach it could run agents as you. Set --auth-token (or AGENTD_AUTH_TOKEN), or listen on 127.0.0.1`);
   }
   return {
@@ -133,6 +152,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     claude: { bin: o.claudeBin ?? env.AGENTD_CLAUDE_BIN ?? 'claude', extraArgs: o.claudeExtraArg ?? [] },
     command: { argv: commandBin ? [commandBin, ...commandArgs] : [] },
     authTokens: [...new Set(authTokens)],
+    tokensFile,
+    allowedHosts: (o.allowedHost ?? envList(env.AGENTD_ALLOWED_HOSTS)).map(allowedHost),
+    allowedOrigins: (o.allowedOrigin ?? envList(env.AGENTD_ALLOWED_ORIGINS)).map(allowedOrigin),
+    signInTtlS: 30 * 24 * 60 * 60,
     bodyLimitBytes: o.bodyLimit ?? envInt(env, 'AGENTD_BODY_LIMIT', 1024 * 1024, 1024),
     logLevel: o.logLevel ?? env.AGENTD_LOG_LEVEL ?? 'info',
     runTimeoutS: o.runTimeout ?? envInt(env, 'AGENTD_RUN_TIMEOUT', 0),
@@ -146,6 +169,58 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     streamTicketTtlS: 60,
     agentEnv: env,
   };
+}
+
+/**
+ * Every operator token configured: flags and environment, then the tokens file (read again on each
+ * call, so SIGHUP picks up edits). Throws ConfigError naming the source of a bad entry.
+ */
+export function operatorTokens(config: Pick<Config, 'authTokens' | 'tokensFile'>): OperatorToken[] {
+  try {
+    const tokens = config.authTokens.map((spec) => parseTokenSpec(spec, '--auth-token'));
+    if (config.tokensFile) {
+      let text: string;
+      try {
+        text = readFileSync(config.tokensFile, 'utf8');
+      } catch (err) {
+        throw new ConfigError(`cannot read the tokens file ${config.tokensFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      tokens.push(...parseTokensFile(text, config.tokensFile));
+    }
+    return uniqueTokens(tokens);
+  } catch (err) {
+    if (err instanceof TokenSpecError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
+/** A host name or address (no port, no path), lower-cased; IPv6 without brackets. */
+function allowedHost(value: string): string {
+  const bare = value.trim().replace(/^\[(.*)\]$/, '$1');
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${bare.includes(':') ? `[${bare}]` : bare}/`);
+  } catch {
+    // reported below
+  }
+  if (!url || url.port !== '' || url.username !== '' || /[/?#@]/.test(bare)) {
+    throw new ConfigError(`--allowed-host "${value}" must be a host name or address without scheme, port or path`);
+  }
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
+/** `scheme://host[:port]`, normalised as a browser sends it in `Origin`. */
+function allowedOrigin(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // reported below
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
+    throw new ConfigError(`--allowed-origin "${value}" must be an origin such as https://app.example.com (scheme, host and optional port; no path)`);
+  }
+  return url.origin;
 }
 
 export function isLoopback(host: string): boolean {

@@ -4,7 +4,7 @@
  */
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.js';
+import { operatorTokens, type Config } from './config.js';
 import { acquireDatabaseLock } from './store/db-lock.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -17,7 +17,8 @@ import { Access } from './services/access.js';
 import { DelegationService } from './services/delegation.js';
 import { RunTokens } from './services/run-tokens.js';
 import { IdempotencyGuard } from './gateway/idempotency.js';
-import { TokenRegistry } from './gateway/auth.js';
+import { TokenRegistry, type TokenChange } from './gateway/auth.js';
+import { SignIns } from './services/sign-ins.js';
 import { buildApp } from './gateway/app.js';
 import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
@@ -30,6 +31,11 @@ export interface Daemon {
   config: Config;
   store: Store;
   app: FastifyInstance;
+  /**
+   * Re-reads the tokens file (SIGHUP). Revoked tokens stop working at once, and their browser
+   * sign-ins and open streams end. A file that no longer parses changes nothing (it throws).
+   */
+  reloadTokens(): Promise<TokenChange>;
   close(): Promise<void>;
 }
 
@@ -43,7 +49,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     store = new SqliteStore(config.dbPath);
     const startedAt = new Date();
     const providers = buildProviders(config);
-    const tokens = new TokenRegistry(config.authTokens);
+    const tokens = new TokenRegistry(operatorTokens(config));
+    const signIns = new SignIns(store.signIns, config.signInTtlS * 1000);
     const runTokens = new RunTokens(store);
     let url = '';
     let agentUrl = '';
@@ -95,8 +102,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
-    const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
+    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
+    const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
+    const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -107,8 +115,11 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     await pool.start();
 
     await store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
+    await signIns.prune();
+    await signIns.endAllBut(tokens.enabled ? tokens.tokenIds() : ['local']);
     const pruneTimer = setInterval(() => {
       void s.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS)).catch((err: unknown) => log.error({ err }, 'idempotency prune failed'));
+      void signIns.prune().catch((err: unknown) => log.error({ err }, 'sign-in prune failed'));
     }, 60 * 60 * 1000);
     pruneTimer.unref();
 
@@ -119,6 +130,17 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       config,
       store,
       app,
+      async reloadTokens() {
+        const change = tokens.replace(operatorTokens(config));
+        if (change.removedTokenIds.length > 0) {
+          const gone = new Set(change.removedTokenIds);
+          await signIns.endForTokens(change.removedTokenIds);
+          streams.endWhere((sub) => gone.has(sub.credential?.tokenId ?? ''), 'token_revoked', 'the token that opened this stream was revoked');
+        }
+        // Names (or fingerprints of bare tokens), never secrets.
+        log.info({ added: change.added, removed: change.removed, tokens_file: config.tokensFile }, 'tokens reloaded');
+        return change;
+      },
       close() {
         closing ??= (async () => {
           clearInterval(pruneTimer);

@@ -40,7 +40,8 @@ export class AgentdClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    // Also on a bodyless POST: agentd refuses POSTs a web page could send as simple cross-site requests.
+    if (payload !== undefined || method === 'POST') headers['content-type'] = 'application/json';
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const transport = url.protocol === 'https:' ? https : http;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {

@@ -10,6 +10,8 @@ export const ERRORS = {
   invalid_cursor: { status: 400, title: 'Invalid cursor' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
+  host_not_allowed: { status: 403, title: 'Host not allowed' },
+  origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   route_not_found: { status: 404, title: 'Route not found' },
   session_not_found: { status: 404, title: 'Session not found' },
   run_not_found: { status: 404, title: 'Run not found' },

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { GatewayDeps } from './deps.js';
@@ -12,12 +13,16 @@ import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
+import { authSessionRoutes } from './routes/auth-session.js';
+import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  /** Which hosts and web origins may reach the API (exposure.ts). */
+  exposure: ExposureOptions;
 }
 
 /** Query parameters that may carry a credential are blanked before a URL is logged. */
@@ -67,7 +72,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // nothing would notice the client leave. Close it once the refusal is sent.
     if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.destroy();
     request.log.info(
-      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      // principal: a token's name (or fingerprint), never a secret — who did what, for audits.
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), principal: request.principal?.id },
       'request',
     );
   });
@@ -80,7 +86,10 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
       security: [{ bearer: [] }],
     },
   });
-  installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets);
+  // Order matters: hosts and origins are checked (and CORS preflights answered) before auth.
+  await installExposure(app, opts.exposure);
+  await app.register(cookie);
+  installAuth(app, { tokens: deps.tokens, runTokens: deps.runTokens, tickets: deps.streams.tickets, signIns: deps.signIns });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes, { deps });
@@ -89,6 +98,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
   await app.register(streamRoutes, { deps });
+  await app.register(authSessionRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

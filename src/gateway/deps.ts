@@ -2,6 +2,7 @@ import type { SessionService } from '../services/sessions.js';
 import type { RunService } from '../services/runs.js';
 import type { DelegationService } from '../services/delegation.js';
 import type { RunTokens } from '../services/run-tokens.js';
+import type { SignIns } from '../services/sign-ins.js';
 import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
@@ -15,6 +16,7 @@ export interface GatewayDeps {
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;
+  signIns: SignIns;
   streams: StreamContext;
   status: () => Promise<DaemonStatus>;
   version: string;

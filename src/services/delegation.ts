@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { EscalationRequest, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, SpawnLimits, Store } from '../store/store.js';
 import type { RunService } from './runs.js';

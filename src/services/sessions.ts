@@ -4,7 +4,7 @@ import { AppError } from '../domain/errors.js';
 import { positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { Access } from './access.js';
 
 export interface SessionServiceOptions {

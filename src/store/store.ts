@@ -5,6 +5,7 @@
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
+import type { SignInStore } from './sign-ins.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -105,6 +106,8 @@ export type EventsListener = (events: AgentEvent[]) => void;
 
 export interface Store {
   readonly path: string;
+  /** Browser sign-ins (session cookies). */
+  readonly signIns: SignInStore;
   close(): Promise<void>;
   onEvents(listener: EventsListener): () => void;
 

@@ -29,8 +29,8 @@ describe('sessions and messages API', () => {
     expect(events.body.events.map((e: any) => e.type)).toEqual(['session.created']);
   });
 
-  it('POST /sessions with no body at all works', async () => {
-    const res = await fetch(`${d.url}/sessions`, { method: 'POST' });
+  it('POST /sessions with no body at all works (it still says Content-Type: application/json)', async () => {
+    const res = await fetch(`${d.url}/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' } });
     expect(res.status).toBe(201);
   });
 

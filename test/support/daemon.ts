@@ -16,7 +16,7 @@ export interface TestDaemon {
   readonly daemon: Daemon;
   readonly dir: string;
   readonly dbPath: string;
-  /** fetch against the daemon with the JSON body and optional bearer token. */
+  /** A request to the daemon with the JSON body and optional bearer token; a header given as '' is left out. */
   api(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   restart(overrides?: Partial<Config>): Promise<void>;
   close(): Promise<void>;
@@ -48,8 +48,11 @@ export async function startTestDaemon(
     dbPath,
     async api(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
-      if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+      // Like agentctl: a POST always says JSON, also without a body (agentd refuses it otherwise).
+      if (opts.body !== undefined || method === 'POST') headers['content-type'] ??= 'application/json';
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      // An empty value leaves the header out (e.g. a POST that sends no Content-Type at all).
+      for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
       const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       // A fresh connection per request (no keep-alive pool): after restart() on the same port a
       // pooled socket of the old daemon would be dead.
@@ -59,7 +62,7 @@ export async function startTestDaemon(
           r.setEncoding('utf8').on('data', (c: string) => (text += c));
           r.on('end', () => {
             const h = new Headers();
-            for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') h.set(k, v);
+            for (const [k, v] of Object.entries(r.headers)) for (const value of [v ?? []].flat()) h.append(k, value);
             resolve({ status: r.statusCode ?? 0, text, headers: h });
           });
           r.on('error', reject);

@@ -2,11 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../services/sessions.js';
 import type { GatewayDeps } from '../deps.js';
 import { problemResponses } from './problems.js';
 import { Subscription, type StreamTransport } from '../streams/subscription.js';
 import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
+
+/** A run token's run has left `running` (the only ways out of it). */
+const RUN_ENDED = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
 
 const StreamQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 64 })),
@@ -47,6 +51,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   const open = (request: FastifyRequest, transport: StreamTransport): Subscription => {
     const { sessionId, cursor } = request.streamTarget!;
     const principal = request.principal;
+    const run = principal.run;
     const subscription = new Subscription(
       {
         hub: streams.hub,
@@ -55,18 +60,29 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
+        credential: { tokenId: request.auth.tokenId, signIn: request.auth.signIn },
+        // A run token's stream lives as long as its run runs, like the token itself.
+        ...(run && {
+          endsAfter: {
+            match: (event) => event.run_id === run.runId && RUN_ENDED.has(event.type),
+            reason: 'run_ended' as const,
+            detail: `run ${run.runId} has ended, and with it this stream's run token`,
+          },
+        }),
       },
       cursor,
     );
     streams.open.add(subscription);
     subscription.onClose = () => streams.open.delete(subscription);
     void subscription.start(cursor, { session_id: sessionId });
+    // The run may have ended between auth and start() subscribing to the hub: then no event will say so.
+    if (run) void deps.runTokens.isRunning(run.runId).then((running) => running || subscription.endSoon(), () => subscription.endSoon());
     return subscription;
   };
 
   const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     reply.hijack();
-    startSse(reply.raw, streams.retryMs);
+    startSse(reply.raw, streams.retryMs, reply.getHeaders() as OutgoingHttpHeaders);
     const subscription = open(request, sseTransport(reply.raw, flushBytes));
     request.raw.on('close', () => subscription.close('client went away'));
   };
@@ -124,6 +140,6 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String() }), ...problemResponses },
       },
     },
-    async (request, reply) => reply.code(201).send(streams.tickets.issue(request.principal)),
+    async (request, reply) => reply.code(201).send(streams.tickets.issue({ principal: request.principal, auth: request.auth })),
   );
 };

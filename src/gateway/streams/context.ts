@@ -3,7 +3,8 @@ import type { Store } from '../../store/store.js';
 import { SessionDirectory } from './directory.js';
 import { StreamHub } from './hub.js';
 import { StreamTickets } from './tickets.js';
-import type { Subscription } from './subscription.js';
+import type { StreamEnd, Subscription } from './subscription.js';
+import type { TicketGrant } from '../request-auth.js';
 
 export interface StreamSettings {
   heartbeatMs: number;
@@ -17,11 +18,13 @@ export interface StreamSettings {
 export interface StreamContext extends StreamSettings {
   hub: StreamHub;
   directory: SessionDirectory;
-  tickets: StreamTickets;
+  tickets: StreamTickets<TicketGrant>;
   /** Open streams, so a shutdown can end them (a hijacked SSE response would hold the server open). */
   open: Set<Subscription>;
   replaySession(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   replayOwner(owner: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
+  /** Ends for good the open streams `match` picks (their credential was withdrawn); returns how many. */
+  endWhere(match: (subscription: Subscription) => boolean, reason: StreamEnd, detail: string): number;
   /** Ends every open stream; clients resume from their cursors. */
   close(): void;
 }
@@ -34,10 +37,15 @@ export async function createStreamContext(store: Store, settings: StreamSettings
     ...settings,
     hub,
     directory,
-    tickets: new StreamTickets(settings.ticketTtlMs),
+    tickets: new StreamTickets<TicketGrant>(settings.ticketTtlMs),
     open,
     replaySession: (sessionId, after, limit) => store.listEvents(sessionId, after, limit),
     replayOwner: (owner, after, limit) => store.listEventsForOwner(owner, after, limit),
+    endWhere(match, reason, detail) {
+      const ending = [...open].filter(match);
+      for (const subscription of ending) subscription.end(reason, detail);
+      return ending.length;
+    },
     close() {
       for (const subscription of open) subscription.close('daemon shutting down');
       hub.close();

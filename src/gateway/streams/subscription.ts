@@ -12,8 +12,15 @@ export interface StreamTransport {
   buffered(): number;
   /** Resolves once the socket took what was buffered (or closed). */
   drained(): Promise<void>;
-  close(reason: string): void;
+  /** `code`: the WebSocket close code, when the reason calls for a particular one. */
+  close(reason: string, code?: number): void;
 }
+
+/** Why a stream was ended for good: its credential no longer holds, so reconnecting with it is refused. */
+export type StreamEnd = 'run_ended' | 'signed_out' | 'token_revoked';
+
+/** WebSocket close code of a stream whose credential ended: a reconnect with it would get 401. */
+export const WS_CLOSE_CREDENTIAL_ENDED = 4401;
 
 export interface SubscriptionOptions {
   hub: StreamHub;
@@ -24,6 +31,13 @@ export interface SubscriptionOptions {
   replay: (afterPosition: number, limit: number) => Promise<AgentEvent[]>;
   maxBufferedBytes: number;
   heartbeatMs: number;
+  /** The credential that opened it (a token's fingerprint, a sign-in's hash), so revoking it can end the stream. */
+  credential?: { tokenId: string | null; signIn: string | null };
+  /**
+   * An event after whose commit the stream ends (a run token's run leaving `running`). Checked on
+   * every committed event, visible or not; the stream sends what was committed up to and with it.
+   */
+  endsAfter?: { match: (event: AgentEvent) => boolean; reason: StreamEnd; detail: string };
 }
 
 const REPLAY_PAGE = 1000;
@@ -45,6 +59,8 @@ export class Subscription {
   private held: AgentEvent[] = [];
   private heldOverflow = false;
   private closed = false;
+  /** Set once `endsAfter` matched: nothing past this position is sent, and the stream ends there. */
+  private endPosition: number | undefined;
   private removeSink: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** Called once when the stream ends, whoever ends it. */
@@ -83,7 +99,10 @@ export class Subscription {
           while (next < page.length && this.opts.transport.buffered() <= this.opts.maxBufferedBytes) this.deliver(page[next++]!, false);
         });
       }
-      if (page.length === REPLAY_PAGE) continue;
+      // Past the position a stream ends at, nothing is sent (nor does `position` move): stop paging.
+      const last = page[page.length - 1];
+      const pastEnd = this.endPosition !== undefined && last !== undefined && positionFromEventId(last.id)! >= this.endPosition;
+      if (page.length === REPLAY_PAGE && !pastEnd) continue;
       if (this.heldOverflow) {
         // Too much arrived during the replay to hold; it is all in the store, so read on.
         this.held = [];
@@ -97,16 +116,21 @@ export class Subscription {
       this.opts.transport.batch(() => {
         for (const event of held) this.deliver(event);
       });
+      this.endIfDue();
       return;
     }
   }
 
   private onLive(events: readonly AgentEvent[]): void {
-    if (this.closed) return;
+    if (this.closed || this.endPosition !== undefined) return;
+    const until = this.opts.endsAfter;
+    // The whole committed batch that ends it is still sent: the run's last events belong to it.
+    if (until && events.some(until.match)) this.endPosition = positionFromEventId(events[events.length - 1]!.id)!;
     if (this.live) {
       this.opts.transport.batch(() => {
         for (const event of events) this.deliver(event);
       });
+      this.endIfDue();
       return;
     }
     for (const event of events) {
@@ -118,7 +142,7 @@ export class Subscription {
   private deliver(event: AgentEvent, pushed = true): void {
     if (this.closed) return;
     const position = positionFromEventId(event.id)!;
-    if (position <= this.position) return;
+    if (position <= this.position || (this.endPosition !== undefined && position > this.endPosition)) return;
     this.position = position;
     if (!this.opts.visible(event)) return;
     // Backpressure on live pushes: a client that does not read is cut off, not buffered without
@@ -132,18 +156,42 @@ export class Subscription {
     this.lastSentId = event.id;
   }
 
+  private endIfDue(): void {
+    const until = this.opts.endsAfter;
+    if (until && this.endPosition !== undefined) this.end(until.reason, until.detail);
+  }
+
+  /**
+   * Ends the stream for good with a `stream.closed` frame saying why (unless an end at a known
+   * position is already on its way, which sends the events up to it first).
+   */
+  end(reason: StreamEnd, detail: string): void {
+    if (this.closed) return;
+    this.opts.transport.sendControl({ type: 'stream.closed', reason, detail, cursor: this.lastSentId });
+    this.close(detail, WS_CLOSE_CREDENTIAL_ENDED);
+  }
+
+  /** For `endsAfter`: ends now unless the matching event was already seen (then it ends after it). */
+  endSoon(): void {
+    if (this.endPosition === undefined && this.opts.endsAfter) this.end(this.opts.endsAfter.reason, this.opts.endsAfter.detail);
+  }
+
+  get credential(): { tokenId: string | null; signIn: string | null } | undefined {
+    return this.opts.credential;
+  }
+
   /** The cursor a client should resume from. */
   get cursor(): string | null {
     return this.lastSentId ?? (this.position > 0 ? eventIdFromPosition(this.position) : null);
   }
 
-  close(reason: string): void {
+  close(reason: string, code?: number): void {
     if (this.closed) return;
     this.closed = true;
     this.removeSink?.();
     clearInterval(this.heartbeat);
     this.held = [];
-    this.opts.transport.close(reason);
+    this.opts.transport.close(reason, code);
     this.onClose?.();
   }
 }

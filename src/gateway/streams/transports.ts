@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { eventJson } from '../../protocol/event-json.js';
@@ -64,8 +64,8 @@ export function webSocketTransport(socket: WebSocket, netSocket: Socket, flushBy
     sendControl: (frame) => socket.send(JSON.stringify(frame)),
     batch: (write) => writer.batch(write),
     buffered: () => socket.bufferedAmount,
-    close: (reason) => {
-      if (socket.readyState === socket.OPEN) socket.close(reason === 'buffer limit exceeded' ? WS_CLOSE_OVERFLOW : 1000, reason.slice(0, 120));
+    close: (reason, code) => {
+      if (socket.readyState === socket.OPEN) socket.close(code ?? (reason === 'buffer limit exceeded' ? WS_CLOSE_OVERFLOW : 1000), reason.slice(0, 120));
     },
   };
 }
@@ -93,8 +93,10 @@ export function sseTransport(res: ServerResponse, flushBytes: number): StreamTra
   };
 }
 
-export function startSse(res: ServerResponse, retryMs: number): void {
+/** `headers`: what hooks already set on the reply (CORS), which a hijacked response would otherwise lose. */
+export function startSse(res: ServerResponse, retryMs: number, headers: OutgoingHttpHeaders = {}): void {
   res.writeHead(200, {
+    ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

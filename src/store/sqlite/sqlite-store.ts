@@ -21,6 +21,7 @@ import type {
 } from '../store.js';
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { SqliteSignIns } from './sign-ins.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
@@ -37,12 +38,14 @@ export class SqliteStore implements Store {
   readonly path: string;
   /** @internal */
   readonly db: Database.Database;
+  readonly signIns: SqliteSignIns;
   private readonly listeners = new Set<EventsListener>();
   private readonly stmt;
 
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
+    this.signIns = new SqliteSignIns(this.db);
     const db = this.db;
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
