@@ -7,10 +7,15 @@ import { readFileSync } from 'node:fs';
 import { buildProgram } from './cli/program.js';
 import { ApiError, UnreachableError } from './client/http-client.js';
 import { FieldNotFoundError } from './cli/output.js';
+import { START_HERE } from './cli/help.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
+  if (process.argv.length <= 2) {
+    process.stdout.write(START_HERE);
+    return;
+  }
   try {
     await buildProgram(version).parseAsync(process.argv);
   } catch (err) {

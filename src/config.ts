@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { VERSION } from './paths.js';
 import { parseTokenSpec, parseTokensFile, TokenSpecError, uniqueTokens, type OperatorToken } from './domain/operator-tokens.js';
 
 export interface Config {
@@ -74,6 +75,7 @@ function envJsonArray(name: string, value: string | undefined): string[] {
 export function buildAgentdCommand(): Command {
   return new Command('agentd')
     .description('agent-orchestrator gateway daemon')
+    .version(VERSION)
     .option('--host <host>', 'address to listen on (AGENTD_HOST)')
     .option('--port <port>', 'port to listen on, 0 picks a free one (AGENTD_PORT)', int('--port', 0))
     .option('--db <path>', 'SQLite database file (AGENTD_DB)')
@@ -99,7 +101,8 @@ export function buildAgentdCommand(): Command {
     .option('--max-depth <n>', 'deepest child session allowed (AGENTD_MAX_DEPTH)', int('--max-depth', 0))
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
-    .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0));
+    .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0))
+    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2');
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {

@@ -2,13 +2,14 @@ import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import type { EscalationRequest } from '../../protocol/schemas.js';
+import { withExamples } from '../help.js';
 
 const line = (r: EscalationRequest) =>
   `${r.id}  ${r.state.padEnd(8)}  ${r.kind.padEnd(18)}  from ${r.child_session_id}  ${r.text.replace(/\s+/g, ' ').slice(0, 80)}`;
 
 export function requestsCommand(): Command {
-  const requests = new Command('requests').description('escalations from child sessions');
-  requests
+  const requests = withExamples(new Command('requests').description('escalations from child sessions'), 'agentctl requests list --session-id ses_… --state open');
+  const list = requests
     .command('list')
     .description('requests addressed to a session')
     .requiredOption('--session-id <id>', 'the parent session')
@@ -18,7 +19,8 @@ export function requestsCommand(): Command {
       emit(await client.listRequests(opts.sessionId, opts.state), out, ({ requests: list }: { requests: EscalationRequest[] }) =>
         list.length ? list.map(line).join('\n') : 'no requests');
     });
-  requests
+  withExamples(list, 'agentctl requests list --session-id ses_… --state open');
+  const respond = requests
     .command('respond')
     .description("answer a request: the text becomes the child's next turn")
     .requiredOption('--request-id <id>', 'the request')
@@ -32,5 +34,6 @@ export function requestsCommand(): Command {
       });
       emit(result, out, (r: { request: EscalationRequest; run: { id: string } }) => `${line(r.request)}\nrun ${r.run.id} queued in ${r.request.child_session_id}`);
     });
+  withExamples(respond, 'agentctl requests respond --request-id req_… --text "Approved: clean ./tmp-cache only"');
   return requests;
 }

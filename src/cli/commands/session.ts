@@ -3,10 +3,11 @@ import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { sessionListText, sessionText } from '../human.js';
 import { positiveInt } from '../parse.js';
+import { withExamples } from '../help.js';
 
 export function sessionCommand(): Command {
-  const session = new Command('session').description('create and inspect sessions');
-  session
+  const session = withExamples(new Command('session').description('create and inspect sessions'), 'agentctl session create --title "fix the build"');
+  const create = session
     .command('create')
     .description('create a session (one conversation with one agent)')
     .option('--title <title>', 'a name for people')
@@ -23,7 +24,8 @@ export function sessionCommand(): Command {
       });
       emit(result, out, sessionText);
     });
-  session
+  withExamples(create, 'S=$(agentctl --field session.id session create --provider claude --cwd ~/src/app)');
+  const list = session
     .command('list')
     .description('your sessions, newest first')
     .option('--limit <n>', 'page size', positiveInt, 50)
@@ -32,7 +34,8 @@ export function sessionCommand(): Command {
       const { client, out } = contextOf(cmd);
       emit(await client.listSessions({ limit: opts.limit, ...(opts.cursor && { cursor: opts.cursor }) }), out, sessionListText);
     });
-  session
+  withExamples(list, 'agentctl session list --limit 10');
+  const get = session
     .command('get')
     .description('one session')
     .requiredOption('--session-id <id>', 'the session')
@@ -40,5 +43,6 @@ export function sessionCommand(): Command {
       const { client, out } = contextOf(cmd);
       emit(await client.getSession(opts.sessionId), out, sessionText);
     });
+  withExamples(get, 'agentctl --field session.thread_ids session get --session-id ses_…');
   return session;
 }
