@@ -4,7 +4,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AgentEvent, DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { TypedEvent } from '../protocol/events.js';
+import type { DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -101,7 +102,7 @@ export class AgentdClient {
   }
 
   listEvents(sessionId: string, query: { cursor?: string; limit?: number }) {
-    return this.request<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }>(
+    return this.request<{ events: TypedEvent[]; next_cursor: string | null; has_more: boolean }>(
       'GET', `sessions/${encodeURIComponent(sessionId)}/events`, { query });
   }
 

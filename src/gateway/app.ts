@@ -17,6 +17,7 @@ import { authSessionRoutes } from './routes/auth-session.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
+import { openapiOptions } from './openapi/document.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -46,7 +47,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     requestIdHeader: false,
     // Errors the router raises before any route (a path parameter over 100 characters, a malformed
     // escape) get problem documents too, not fastify's own JSON.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // These replies skip the hooks, so the request id is set here.
+      reply.header('x-request-id', request.id);
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 'validation_failed', 'params a path parameter is longer than 100 characters');
       return sendProblem(reply, 'bad_request', 'the URL is malformed');
     },
@@ -78,14 +81,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     );
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'agentd', version: deps.version, description: 'agent-orchestrator gateway API' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  await app.register(swagger, openapiOptions(deps.version));
   // Order matters: hosts and origins are checked (and CORS preflights answered) before auth.
   await installExposure(app, opts.exposure);
   await app.register(cookie);

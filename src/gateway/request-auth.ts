@@ -31,9 +31,9 @@ declare module 'fastify' {
 }
 
 /** Routes anyone may call, even with tokens configured. Signing out only ends the cookie presented. */
-const OPEN_ROUTES = new Set(['GET /health', 'DELETE /auth/session']);
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['GET /health', 'DELETE /auth/session']);
 /** Streams a browser opens: they may authenticate with a single-use `?ticket=` instead of a header. */
-const TICKET_ROUTES = new Set(['GET /stream', 'GET /sessions/:id/stream']);
+export const TICKET_ROUTES: ReadonlySet<string> = new Set(['GET /stream', 'GET /sessions/:id/stream']);
 
 const NO_AUTH: Authentication = { via: 'none', tokenId: null, signIn: null, expiresAt: null };
 

@@ -15,6 +15,6 @@ export const SignInStatusSchema = Type.Object(
     expires_at: Nullable(Type.String({ format: 'date-time', description: 'When the session cookie expires (only via cookie)' })),
     auth_enabled: Type.Boolean({ description: 'Whether operator tokens are configured' }),
   },
-  { description: 'Who this request is authenticated as, and how' },
+  { description: 'Who this request is authenticated as, and how', title: 'SignInStatus' },
 );
 export type SignInStatus = Static<typeof SignInStatusSchema>;

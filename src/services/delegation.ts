@@ -87,8 +87,7 @@ export class DelegationService {
   async respond(principal: Principal, id: string, text: string, idem?: IdempotencyWrite) {
     const request = await this.getRequest(principal, id);
     await this.access.requireBelow(principal, request.child_session_id, 'answer requests of');
-    const result = await this.store.sendToSession({ sessionId: request.child_session_id, text, requestId: request.id }, idem);
-    return { request: result.answered[0]!, message: result.message, run: result.run };
+    return this.store.respondToRequest({ sessionId: request.child_session_id, text, requestId: request.id }, idem);
   }
 
   async listRequests(principal: Principal, sessionId: string, state?: string): Promise<EscalationRequest[]> {

@@ -5,6 +5,7 @@
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
+import type { NewEvent } from '../protocol/events.js';
 import type { SignInStore } from './sign-ins.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
@@ -65,10 +66,8 @@ export interface TransitionOptions {
   reason?: string;
 }
 
-export interface NewEvent {
-  type: string;
-  data: unknown;
-}
+/** An event to append, typed by the catalogue in protocol/events.ts. */
+export type { NewEvent } from '../protocol/events.js';
 
 export interface Page<T> {
   items: T[];
@@ -151,6 +150,11 @@ export interface Store {
     input: { sessionId: string; text: string; requestId?: string | undefined },
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
+  /** sendToSession answering one request; its answer (also the one replayed) is that request. */
+  respondToRequest(
+    input: { sessionId: string; text: string; requestId: string },
+    idem?: IdempotencyWrite,
+  ): Promise<{ request: EscalationRequest; message: Message; run: Run }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { configFromOptions, type Config } from '../../src/config.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
+import { eventMismatch } from './event-catalogue.js';
 
 export interface TestDaemon {
   readonly url: string;
@@ -35,7 +36,19 @@ export async function startTestDaemon(
     logLevel: 'silent',
     ...o,
   });
-  let current = await startDaemon(base(overrides), pino({ level: 'silent' }));
+  // Every event the daemon commits must match the catalogue the OpenAPI document publishes.
+  const mismatches: string[] = [];
+  const start = async (config: Config) => {
+    const daemon = await startDaemon(config, pino({ level: 'silent' }));
+    daemon.store.onEvents((events) => {
+      for (const event of events) {
+        const mismatch = eventMismatch(event);
+        if (mismatch && mismatches.length < 20) mismatches.push(mismatch);
+      }
+    });
+    return daemon;
+  };
+  let current = await start(base(overrides));
   let lastOverrides = overrides;
   const handle: TestDaemon = {
     get url() {
@@ -83,11 +96,12 @@ export async function startTestDaemon(
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;
-      current = await startDaemon(base({ ...lastOverrides, port }), pino({ level: 'silent' }));
+      current = await start(base({ ...lastOverrides, port }));
     },
     async close() {
       await current.close();
       rmSync(dir, { recursive: true, force: true });
+      if (mismatches.length > 0) throw new Error(`events that do not match the documented catalogue:\n${mismatches.join('\n')}`);
     },
   };
   return handle;

@@ -4,7 +4,6 @@ import { Type } from '@sinclair/typebox';
 import { SignInStatusSchema, type SignInStatus } from '../../protocol/auth.js';
 import { SIGN_IN_COOKIE } from '../../services/sign-ins.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 
 /**
  * Browser sign-in: `POST /auth/session` with an operator token sets an HttpOnly, SameSite=Strict
@@ -27,7 +26,13 @@ export const authSessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }>
 
   app.get(
     '/auth/session',
-    { schema: { summary: 'Who this request is authenticated as, and how (for a web page: whether it is signed in)', response: { 200: SignInStatusSchema, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getSignIn',
+        summary: 'Who this request is authenticated as, and how (for a web page: whether it is signed in)',
+        response: { 200: SignInStatusSchema },
+      },
+    },
     async (request) => status(request, request.auth.expiresAt),
   );
 
@@ -35,8 +40,10 @@ export const authSessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }>
     '/auth/session',
     {
       schema: {
+        operationId: 'signIn',
         summary: 'Sign a browser in: with an operator token, set an HttpOnly session cookie accepted on every route and stream',
-        response: { 201: SignInStatusSchema, ...problemResponses },
+        problems: ['forbidden'],
+        response: { 201: SignInStatusSchema },
       },
     },
     async (request, reply) => {
@@ -51,8 +58,9 @@ export const authSessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }>
     '/auth/session',
     {
       schema: {
+        operationId: 'signOut',
         summary: 'Sign out: revoke the session cookie presented (and end the streams it opened); always clears it',
-        response: { 204: Type.Null({ description: 'Signed out' }), ...problemResponses },
+        response: { 204: Type.Null({ description: 'Signed out' }) },
       },
     },
     async (request, reply) => {

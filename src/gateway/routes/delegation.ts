@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -18,6 +17,8 @@ const SpawnBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What spawning can refuse, from either endpoint. */
+const SPAWN_PROBLEMS = ['unknown_provider', 'invalid_cwd', 'limit_exceeded'] as const;
 const Spawned = Type.Object({ session: SessionSchema, run: RunSchema });
 const Sent = Type.Object({ message: MessageSchema, run: RunSchema, answered: Type.Array(RequestSchema) });
 const Escalated = Type.Object({ request: RequestSchema, message: MessageSchema });
@@ -28,14 +29,34 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
 
   app.post(
     '/runs/:id/spawn',
-    { schema: { summary: 'Spawn a child session under a run and queue its first run with the task', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'spawnFromRun',
+        summary: 'Spawn a child session under a run and queue its first run with the task',
+        params: Id,
+        headers: IdempotencyHeaders,
+        body: SpawnBody,
+        problems: ['run_not_found', 'session_not_found', 'forbidden', ...SPAWN_PROBLEMS],
+        response: { 201: Spawned },
+      },
+    },
     async (request, reply) =>
       respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromRun(request.principal, request.params.id, request.body, idem)),
   );
 
   app.post(
     '/sessions/:id/spawn',
-    { schema: { summary: 'Spawn a child session under a session', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'spawnFromSession',
+        summary: 'Spawn a child session under a session',
+        params: Id,
+        headers: IdempotencyHeaders,
+        body: SpawnBody,
+        problems: ['session_not_found', 'forbidden', ...SPAWN_PROBLEMS],
+        response: { 201: Spawned },
+      },
+    },
     async (request, reply) =>
       respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromSession(request.principal, request.params.id, request.body, idem)),
   );
@@ -44,13 +65,16 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/sessions/:id/send',
     {
       schema: {
+        operationId: 'sendToSession',
         summary: "Send work to a session (a child's answer too): queues a run and answers its open requests",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object(
           { text: Text, request_id: Type.Optional(Type.String({ maxLength: 64 })), idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        response: { 201: Sent, ...problemResponses },
+        problems: ['session_not_found', 'forbidden', 'request_not_found', 'request_already_answered'],
+        response: { 201: Sent },
       },
     },
     async (request, reply) =>
@@ -61,10 +85,13 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/runs/:id/reply-parent',
     {
       schema: {
+        operationId: 'replyParent',
         summary: "Escalate from a child run to its parent session (approval, permission, question, progress, result)",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, request_kind: RequestKindSchema, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 201: Escalated, ...problemResponses },
+        problems: ['run_not_found', 'forbidden', 'no_parent_session'],
+        response: { 201: Escalated },
       },
     },
     async (request, reply) =>
@@ -75,10 +102,12 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/sessions/:id/requests',
     {
       schema: {
+        operationId: 'listRequests',
         summary: 'Escalations addressed to this session',
         params: Id,
         querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')])) }),
-        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }), ...problemResponses },
+        problems: ['session_not_found'],
+        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }) },
       },
     },
     async (request) => ({ requests: await d.listRequests(request.principal, request.params.id, request.query.state) }),
@@ -86,7 +115,15 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
 
   app.get(
     '/requests/:id',
-    { schema: { summary: 'One escalation', params: Id, response: { 200: Type.Object({ request: RequestSchema }), ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getRequest',
+        summary: 'One escalation',
+        params: Id,
+        problems: ['request_not_found'],
+        response: { 200: Type.Object({ request: RequestSchema }) },
+      },
+    },
     async (request) => ({ request: await d.getRequest(request.principal, request.params.id) }),
   );
 
@@ -94,10 +131,13 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/requests/:id/respond',
     {
       schema: {
+        operationId: 'respondToRequest',
         summary: "Answer an open escalation: the answer goes to the child session as its next turn",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 201: Answered, ...problemResponses },
+        problems: ['request_not_found', 'forbidden', 'request_already_answered'],
+        response: { 201: Answered },
       },
     },
     async (request, reply) =>

@@ -5,7 +5,6 @@ import type { WebSocket } from 'ws';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../services/sessions.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 import { Subscription, type StreamTransport } from '../streams/subscription.js';
 import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
 
@@ -18,6 +17,21 @@ const StreamQuery = Type.Object({
   session_id: Type.Optional(Type.String({ maxLength: 64 })),
   ticket: Type.Optional(Type.String({ maxLength: 128 })),
 });
+
+const StreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({ maxLength: 64, description: 'The last event id seen (sent by EventSource when it reconnects); wins over cursor' }),
+  ),
+});
+
+/** What a stream answers once it opens; neither goes through fastify's serializer (the socket is taken over). */
+const StreamResponses = {
+  200: Type.Unsafe<string>({
+    description: 'Server-sent events: event frames and control frames; the response stays open',
+    content: { 'text/event-stream': { schema: Type.String() } },
+  }),
+  101: Type.Null({ description: 'Switching to a WebSocket (on an upgrade request): one JSON event or control frame per text message' }),
+};
 
 interface StreamTarget {
   sessionId: string | null;
@@ -108,17 +122,24 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     socket.on('error', () => socket.terminate());
   };
 
-  const schema = (summary: string, withParams: boolean) => ({
+  const schema = (operationId: string, summary: string, withParams: boolean) => ({
+    operationId,
     summary,
+    description:
+      'Server-sent events by default; a WebSocket with an upgrade request. Each event frame is an `Event` ' +
+      '(SSE `id:` is its cursor); control frames (`stream.opened`, `stream.heartbeat`, `stream.overflow`, `stream.closed`) carry no id. ' +
+      'Resume with `cursor` or `Last-Event-ID`: nothing is missed and nothing repeated.',
     querystring: StreamQuery,
+    headers: StreamHeaders,
     ...(withParams && { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) }),
-    response: { ...problemResponses },
+    problems: ['invalid_cursor', 'session_not_found'] as const,
+    response: StreamResponses,
   });
 
   app.route({
     method: 'GET',
     url: '/stream',
-    schema: schema('Events of every session the caller may see (or ?sessionId=): SSE, or WebSocket on upgrade', false),
+    schema: schema('streamEvents', 'Events of every session the caller may see (or ?sessionId=): SSE, or WebSocket on upgrade', false),
     preHandler: resolveTarget,
     handler: sse,
     wsHandler: ws,
@@ -126,7 +147,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   app.route({
     method: 'GET',
     url: '/sessions/:id/stream',
-    schema: schema("One session's events: SSE, or WebSocket on upgrade", true),
+    schema: schema('streamSessionEvents', "One session's events: SSE, or WebSocket on upgrade", true),
     preHandler: resolveTarget,
     handler: sse,
     wsHandler: ws,
@@ -136,8 +157,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     '/stream/tickets',
     {
       schema: {
+        operationId: 'createStreamTicket',
         summary: 'A single-use ticket to open one stream with ?ticket= (for browsers, which cannot set headers)',
-        response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String() }), ...problemResponses },
+        response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String({ format: 'date-time' }) }) },
       },
     },
     async (request, reply) => reply.code(201).send(streams.tickets.issue({ principal: request.principal, auth: request.auth })),

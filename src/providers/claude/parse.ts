@@ -1,6 +1,7 @@
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome, type TurnParser } from '../provider.js';
 import { parseJsonLine } from '../json-lines.js';
 import type { NewEvent } from '../../store/store.js';
+import type { AgentItem } from '../../protocol/events.js';
 
 /**
  * Reads `claude -p --output-format stream-json --verbose` output. Assistant content blocks (text,
@@ -72,7 +73,7 @@ export class ClaudeParser implements TurnParser {
   }
 }
 
-function item(value: Record<string, unknown>): NewEvent {
+function item(value: AgentItem): NewEvent {
   return { type: 'run.item', data: { phase: 'completed', item: value } };
 }
 

@@ -1,5 +1,8 @@
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome, type TurnParser } from '../provider.js';
 import { parseJsonLine } from '../json-lines.js';
+import type { AgentItem } from '../../protocol/events.js';
+
+const ITEM_PHASES = { 'item.started': 'started', 'item.updated': 'updated', 'item.completed': 'completed' } as const;
 
 /**
  * Reads `codex exec --json` output. Every `item.*` event becomes a `run.item` event with the item
@@ -21,12 +24,12 @@ export class CodexParser implements TurnParser {
       case 'item.started':
       case 'item.updated':
       case 'item.completed': {
-        const item = event.item as Record<string, any> | undefined;
+        const item = event.item as AgentItem | undefined;
         if (!item) return {};
         if (type === 'item.completed' && item.type === 'agent_message' && typeof item.text === 'string') {
           this.finalText = item.text;
         }
-        return { events: [{ type: 'run.item', data: { phase: type.slice('item.'.length), item } }] };
+        return { events: [{ type: 'run.item', data: { phase: ITEM_PHASES[type], item } }] };
       }
       case 'turn.completed':
         this.usage = (event.usage as Record<string, unknown>) ?? null;

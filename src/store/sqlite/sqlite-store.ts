@@ -23,7 +23,7 @@ import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import { SqliteSignIns } from './sign-ins.js';
 import {
-  announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
+  announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 
@@ -336,9 +336,7 @@ export class SqliteStore implements Store {
       // A failed or cancelled run always says why, whoever ended it.
       if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
-      const data: Record<string, unknown> = { run, from };
-      if (opts.reason) data.reason = opts.reason;
-      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data }]);
+      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data: { run, from, ...(opts.reason ? { reason: opts.reason } : {}) } }]);
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
       }
@@ -382,6 +380,10 @@ export class SqliteStore implements Store {
 
   async sendToSession(input: { sessionId: string; text: string; requestId?: string | undefined }, idem?: IdempotencyWrite) {
     return sendToSession(this, input, idem);
+  }
+
+  async respondToRequest(input: { sessionId: string; text: string; requestId: string }, idem?: IdempotencyWrite) {
+    return respondToRequest(this, input, idem);
   }
 
   async getRequest(id: string) {
