@@ -1,5 +1,6 @@
 import type { Benchmark } from './harness.js';
 import { benchmark as api } from './api.js';
+import { benchmark as approval } from './approval.js';
 import { benchmark as catchup } from './catchup.js';
 import { benchmark as cli } from './cli.js';
 import { benchmark as dispatch } from './dispatch.js';
@@ -8,4 +9,4 @@ import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory];
+export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval];

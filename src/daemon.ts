@@ -11,6 +11,8 @@ import type { Store } from './store/store.js';
 import { buildProviders } from './providers/registry.js';
 import { WorkerPool } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
+import { StoreApprovalGate } from './runtime/approval-gate.js';
+import { ApprovalService } from './services/approvals.js';
 import { SessionService } from './services/sessions.js';
 import { RunService } from './services/runs.js';
 import { Access } from './services/access.js';
@@ -55,6 +57,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     let url = '';
     let agentUrl = '';
     const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
+    const gate = new StoreApprovalGate(store, config.approvals, log);
     const pool = new WorkerPool(store, providers, {
       maxConcurrency: config.maxConcurrency,
       resumeInterrupted: config.resumeInterrupted,
@@ -65,6 +68,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       baseEnv: config.agentEnv,
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
+      approvals: gate,
     }, log);
     const watcher = new RunWatcher(store);
     const sessions = new SessionService(store, new Access(store), {
@@ -74,6 +78,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     });
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
+    const approvals = new ApprovalService(store, sessions, delegation);
     const s = store;
     const status = async (): Promise<DaemonStatus> => {
       const workers = pool.workers();
@@ -94,6 +99,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         auth_enabled: tokens.enabled,
         open_waits: watcher.pending,
         open_streams: streams.open.size,
+        open_approvals: await s.countOpenApprovals(),
       };
     };
     const streams = await createStreamContext(store, {
@@ -102,7 +108,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
+    const deps: GatewayDeps = { sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
     await app.listen({ host: config.host, port: config.port });
@@ -151,6 +157,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           streams.close();
           await app.close();
           await pool.close();
+          gate.close();
           await s.close();
           lock.release();
         })();

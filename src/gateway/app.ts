@@ -12,6 +12,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);

@@ -1,6 +1,7 @@
 import type { SessionService } from '../services/sessions.js';
 import type { RunService } from '../services/runs.js';
 import type { DelegationService } from '../services/delegation.js';
+import type { ApprovalService } from '../services/approvals.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { SignIns } from '../services/sign-ins.js';
 import type { IdempotencyGuard } from './idempotency.js';
@@ -13,6 +14,7 @@ export interface GatewayDeps {
   sessions: SessionService;
   runs: RunService;
   delegation: DelegationService;
+  approvals: ApprovalService;
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;

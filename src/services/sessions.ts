@@ -6,6 +6,7 @@ import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
 import type { Access } from './access.js';
+import type { ApprovalPolicy } from '../domain/approval-policy.js';
 
 export interface SessionServiceOptions {
   defaultProvider: string;
@@ -53,14 +54,21 @@ export class SessionService {
 
   async create(
     principal: Principal,
-    input: { title?: string | undefined; provider?: string | undefined; cwd?: string | undefined },
+    input: {
+      title?: string | undefined; provider?: string | undefined; cwd?: string | undefined;
+      approval_policy?: ApprovalPolicy | undefined; approval_allow?: string[] | undefined;
+    },
     idem?: IdempotencyWrite,
   ): Promise<{ session: Session }> {
     this.access.requireOperator(principal, 'create top-level sessions; spawn a child instead');
     const provider = input.provider ?? this.opts.defaultProvider;
     this.checkProvider(provider);
     const cwd = this.resolveCwd(input.cwd);
-    const session = await this.store.createSession({ title: input.title ?? null, provider, cwd, owner: principal.id }, idem);
+    const session = await this.store.createSession({
+      title: input.title ?? null, provider, cwd, owner: principal.id,
+      approval_policy: input.approval_policy ?? null,
+      approval_allow: [...new Set((input.approval_allow ?? []).map((rule) => rule.trim()).filter(Boolean))],
+    }, idem);
     return { session };
   }
 

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ClaudeProvider, type ClaudeApprovalPolicy } from '../../src/providers/claude/claude-provider.js';
+import type { ApprovalPolicy } from '../../src/domain/approval-policy.js';
+import { ClaudeProvider } from '../../src/providers/claude/claude-provider.js';
 import type { TurnContext } from '../../src/providers/provider.js';
 import { startDriverTurn, stopAllDriverTurns } from '../support/driver-turn.js';
 import { CLAUDE_BIN, claudeEnv, defaultResponder, startModelServer, type CliEnv, type ModelServer, type ScriptedReply } from '../support/model-server.js';
@@ -35,10 +36,11 @@ describe('claude turn driver with the real CLI', () => {
     await rm(cwd, { recursive: true, force: true });
   });
 
-  const startTurn = (prompt: string, opts: { threadId?: string | null; policy?: ClaudeApprovalPolicy } = {}) => {
-    const ctx = { run: { prompt }, session: { cwd }, threadId: opts.threadId ?? null, env: cli.env } as unknown as TurnContext;
+  const startTurn = (prompt: string, opts: { threadId?: string | null; policy?: ApprovalPolicy } = {}) => {
+    const approvals = { policy: opts.policy ?? 'ask', allow: [] };
+    const ctx = { run: { prompt }, session: { cwd }, threadId: opts.threadId ?? null, env: cli.env, approvals } as unknown as TurnContext;
     const driver = provider.createDriver(ctx);
-    return { driver, turn: startDriverTurn(provider.buildConversationTurn(ctx, opts.policy ?? 'ask'), driver) };
+    return { driver, turn: startDriverTurn(provider.buildTurn(ctx), driver) };
   };
   const items = (events: { type: string; data?: any }[]) => events.filter((e) => e.type === 'run.item').map((e) => e.data.item);
 

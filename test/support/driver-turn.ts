@@ -21,7 +21,7 @@ export interface PendingAsk {
 
 export interface DriverTurn {
   pid: number;
-  /** Every line the driver wrote to stdin, in order. */
+  /** Everything the driver wrote to stdin (lines without their newline), in order. */
   sent: string[];
   /** Whether the driver closed stdin. */
   inputEnded: boolean;
@@ -68,6 +68,10 @@ export function startDriverTurn(spec: ProcessSpec, driver: TurnDriver): DriverTu
     send(line) {
       turn.sent.push(line);
       child.stdin.write(`${line}\n`);
+    },
+    write(text) {
+      turn.sent.push(text);
+      child.stdin.write(text);
     },
     endInput() {
       turn.inputEnded = true;

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { sessionListText, sessionText } from '../human.js';
@@ -13,13 +13,17 @@ export function sessionCommand(): Command {
     .option('--title <title>', 'a name for people')
     .option('--provider <name>', 'codex, claude or command (default: the daemon\'s --default-provider)')
     .option('--cwd <dir>', 'working directory of the agent (default: the daemon\'s)')
+    .addOption(new Option('--approval-policy <policy>', "what asks before it runs (default: the daemon's --approval-policy)").choices(['default', 'ask', 'auto', 'deny']))
+    .option('--approval-allow <rule>', 'a command prefix or tool name that never asks, repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--idempotency-key <key>', 'retry-safe creation')
-    .action(async (opts: { title?: string; provider?: string; cwd?: string; idempotencyKey?: string }, cmd: Command) => {
+    .action(async (opts: { title?: string; provider?: string; cwd?: string; approvalPolicy?: string; approvalAllow?: string[]; idempotencyKey?: string }, cmd: Command) => {
       const { client, out } = contextOf(cmd);
       const result = await client.createSession({
         ...(opts.title !== undefined && { title: opts.title }),
         ...(opts.provider !== undefined && { provider: opts.provider }),
         ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+        ...(opts.approvalPolicy !== undefined && { approval_policy: opts.approvalPolicy }),
+        ...(opts.approvalAllow !== undefined && { approval_allow: opts.approvalAllow }),
         ...(opts.idempotencyKey !== undefined && { idempotency_key: opts.idempotencyKey }),
       });
       emit(result, out, sessionText);

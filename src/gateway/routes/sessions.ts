@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
+import { ApprovalPolicySchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -27,6 +28,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
               title: Type.Optional(Type.String({ maxLength: 500 })),
               provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
               cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+              approval_policy: Type.Optional(ApprovalPolicySchema),
+              approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
             },
             { additionalProperties: false, default: {}, description: 'Optional: an absent body is {}' },

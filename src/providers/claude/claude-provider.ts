@@ -1,6 +1,6 @@
+import type { ApprovalPolicy } from '../../domain/approval-policy.js';
 import type { TurnDriver } from '../conversation.js';
 import type { Provider, ProcessSpec, TurnContext } from '../provider.js';
-import { ClaudeParser } from './parse.js';
 import { FILE_TOOLS } from './permission-ask.js';
 import { ClaudeTurnDriver } from './turn-driver.js';
 
@@ -9,9 +9,6 @@ export interface ClaudeOptions {
   extraArgs: string[];
 }
 
-/** How the gateway answers approvals; what claude itself asks about depends on it (see claudeArgv). */
-export type ClaudeApprovalPolicy = 'default' | 'ask' | 'auto' | 'deny';
-
 /**
  * Under `ask` every command and every file change asks, read-only ones too: an `ask` rule outranks
  * claude's own read-only allowances and any `allow` rule in the user's settings.
@@ -19,8 +16,9 @@ export type ClaudeApprovalPolicy = 'default' | 'ask' | 'auto' | 'deny';
 const ASK_EVERY_ACTION = JSON.stringify({ permissions: { ask: ['Bash', ...FILE_TOOLS] } });
 
 /**
- * The `claude` CLI in print mode with stream-json output; later turns pass `--resume <session_id>`
- * (the id from its `system/init` line) so the session stays one conversation.
+ * The `claude` CLI in print mode, stream-json both ways, its permission prompts as control requests
+ * on stdio (see ClaudeTurnDriver). Later turns pass `--resume <session_id>` (the id from its
+ * `system/init` line) so the session stays one conversation.
  */
 export class ClaudeProvider implements Provider {
   readonly name = 'claude';
@@ -28,27 +26,12 @@ export class ClaudeProvider implements Provider {
 
   constructor(private readonly opts: ClaudeOptions) {}
 
-  buildTurn(ctx: TurnContext) {
-    const argv = [this.opts.bin, '-p', '--output-format', 'stream-json', '--verbose'];
-    if (ctx.threadId) argv.push('--resume', ctx.threadId);
-    argv.push(...this.opts.extraArgs);
-    // The prompt goes on stdin: print mode reads it there, and no prompt text can be taken for a flag.
-    return { argv, env: ctx.env, cwd: ctx.session.cwd, stdin: ctx.run.prompt };
-  }
-
-  createParser() {
-    return new ClaudeParser();
-  }
-
-  /**
-   * The turn as a conversation: stream-json both ways, permission prompts as control requests on
-   * stdio. stdin stays open; the driver writes the prompt and ends it when the result arrives.
-   */
-  buildConversationTurn(ctx: TurnContext, policy: ClaudeApprovalPolicy): ProcessSpec {
-    return { argv: this.conversationArgv(ctx.threadId, policy), env: ctx.env, cwd: ctx.session.cwd };
+  buildTurn(ctx: TurnContext): ProcessSpec {
+    return { argv: this.argv(ctx.threadId, ctx.approvals.policy), env: ctx.env, cwd: ctx.session.cwd };
   }
 
   createDriver(ctx: TurnContext): TurnDriver {
+    // The prompt goes in as a stream-json message on stdin, so no prompt text can be taken for a flag.
     return new ClaudeTurnDriver({ prompt: ctx.run.prompt, cwd: ctx.session.cwd });
   }
 
@@ -59,7 +42,7 @@ export class ClaudeProvider implements Provider {
    * each such action is still recorded. (`--dangerously-skip-permissions` is never used: as root
    * claude refuses it, and it would bypass the record.) Extra args come last and may override.
    */
-  conversationArgv(threadId: string | null, policy: ClaudeApprovalPolicy): string[] {
+  argv(threadId: string | null, policy: ApprovalPolicy): string[] {
     const argv = [this.opts.bin, '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose'];
     argv.push('--permission-prompt-tool', 'stdio', '--permission-mode', 'default');
     if (policy === 'ask') argv.push('--settings', ASK_EVERY_ACTION);

@@ -1,4 +1,5 @@
 import type { Provider, TurnContext } from '../provider.js';
+import { oneShotDriver } from '../one-shot-driver.js';
 import { CodexParser } from './parse.js';
 
 export interface CodexOptions {
@@ -29,8 +30,9 @@ export class CodexProvider implements Provider {
     return { argv, env: ctx.env, cwd: ctx.session.cwd };
   }
 
-  createParser() {
-    return new CodexParser();
+  createDriver() {
+    // The prompt is the last argv element; stdin is closed at once.
+    return oneShotDriver(new CodexParser());
   }
 
   invocation() {

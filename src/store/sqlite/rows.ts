@@ -15,6 +15,8 @@ export interface SessionRow {
   depth: number;
   thread_ids: string;
   last_seq: number;
+  approval_policy: Session['approval_policy'];
+  approval_allow: string;
   created_at: string;
   updated_at: string;
 }
@@ -35,7 +37,7 @@ export interface EventRow {
 }
 
 export function toSession(row: SessionRow): Session {
-  return { ...row, thread_ids: JSON.parse(row.thread_ids) as Record<string, string> };
+  return { ...row, thread_ids: JSON.parse(row.thread_ids) as Record<string, string>, approval_allow: JSON.parse(row.approval_allow) as string[] };
 }
 
 export function toRunWithPgid(row: RunRow): RunWithPgid {

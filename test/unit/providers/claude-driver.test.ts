@@ -16,6 +16,7 @@ function recordingIO() {
   let ended = false;
   const io: TurnIO = {
     send: (line) => sent.push(JSON.parse(line)),
+    write: (text) => sent.push(text),
     endInput: () => (ended = true),
     askApproval: (ask) => {
       asks.push(ask);
@@ -167,13 +168,13 @@ describe('claude conversation argv', () => {
   const base = ['claude', '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-prompt-tool', 'stdio', '--permission-mode', 'default'];
 
   it('default, auto and deny run claude’s default permission mode; ask adds an ask rule for every command and edit', () => {
-    for (const policy of ['default', 'auto', 'deny'] as const) expect(provider.conversationArgv(null, policy)).toEqual([...base, '--model', 'x']);
-    const ask = provider.conversationArgv(null, 'ask');
+    for (const policy of ['default', 'auto', 'deny'] as const) expect(provider.argv(null, policy)).toEqual([...base, '--model', 'x']);
+    const ask = provider.argv(null, 'ask');
     expect(ask.slice(0, base.length)).toEqual(base);
     expect(JSON.parse(ask[ask.indexOf('--settings') + 1]!)).toEqual({ permissions: { ask: ['Bash', 'Edit', 'MultiEdit', 'Write', 'NotebookEdit'] } });
   });
 
   it('a later turn resumes the session; extra args come last', () => {
-    expect(provider.conversationArgv('sess-1', 'default')).toEqual([...base, '--resume', 'sess-1', '--model', 'x']);
+    expect(provider.argv('sess-1', 'default')).toEqual([...base, '--resume', 'sess-1', '--model', 'x']);
   });
 });

@@ -7,6 +7,7 @@ describe('codex argv', () => {
     session: { cwd: '/tmp' } as any,
     threadId,
     env: {},
+    approvals: { policy: 'default' as const, allow: [] },
   });
 
   it('first turn: exec --json with profile and extra args right before the prompt', () => {
