@@ -80,6 +80,8 @@ export async function executeRun(
 ): Promise<void> {
   const run = (await store.getRun(active.runId))!;
   const session = (await store.getSession(run.session_id))!;
+  // Every line about this run names it and its session, so one grep finds a run's whole story.
+  log = log.child({ run_id: run.id, session_id: run.session_id });
   const provider = providers.get(run.provider);
   if (!provider) {
     await finishRun(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
@@ -121,7 +123,7 @@ export async function executeRun(
       supervised = await launchSupervisor(spec);
     } catch (err) {
       const reason = `cannot start the run's supervisor: ${(err as Error).message}`;
-      log.error({ err, run_id: run.id }, 'cannot start a supervisor');
+      log.error({ err }, 'cannot start a supervisor');
       await finishRun(store, active, 'failed', { error: reason }, log, reason);
       removeRunSpool(spoolDir);
       return;
@@ -129,10 +131,11 @@ export async function executeRun(
     source = supervised;
     await store.startSpool(run.id, run.attempt, supervised.supervisorPid!);
   } else {
-    source = new InProcessSource(provider, ctx, settings.cancelGraceMs, log, run.id);
+    source = new InProcessSource(provider, ctx, settings.cancelGraceMs, log);
   }
   active.source = source;
   active.pid = source.pid;
+  log.info({ provider: provider.name, pid: source.pid, supervisor_pid: source.supervisorPid, worker_id: active.workerId, resumed_thread: threadId }, 'run started');
   if (source.pid !== null) {
     await store.updateRun(run.id, { pid: source.pid, pgid: source.pid, proc_start: source.procStart }, { type: 'run.process', data: { pid: source.pid, resumed_thread: threadId } });
   }
@@ -155,6 +158,7 @@ export async function reattachRun(
 ): Promise<void> {
   const { run, source } = found;
   const session = (await store.getSession(run.session_id))!;
+  log = log.child({ run_id: run.id, session_id: run.session_id });
   const threadId = session.thread_ids[run.provider] ?? null;
   const behind = Math.max(0, source.endAtAttach - found.offset);
   active.source = source;
@@ -175,7 +179,7 @@ export async function reattachRun(
     type: 'run.reattached',
     data: { supervisor_pid: source.supervisorPid, supervisor_alive: source.connected, spool_offset: found.offset, behind_bytes: behind },
   }]);
-  log.info({ run_id: run.id, supervisor_alive: source.connected, behind_bytes: behind }, source.connected ? 're-attached to a running agent' : 'reading the spool of a run whose supervisor is gone');
+  log.info({ supervisor_pid: source.supervisorPid, supervisor_alive: source.connected, behind_bytes: behind }, source.connected ? 're-attached to a running agent' : 'reading the spool of a run whose supervisor is gone');
   await followTurn(store, providers, active, settings, {
     run, session, provider: run.provider, threadId, approvals: settings.approvals.resolve(session), source, spoolDir: found.spoolDir,
   }, log);

@@ -59,7 +59,7 @@ export async function followTurn(
       // Open approvals end first, and their answers (cancel, or deny on shutdown) go to the agent
       // before the stop does.
       await approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason).catch((err: unknown) =>
-        log.error({ err, run_id: run.id }, 'cannot close the open approvals of a stopping run'));
+        log.error({ err }, 'cannot close the open approvals of a stopping run'));
       await new Promise((resolve) => setImmediate(resolve));
       if (!active.exited) source.halt(stop);
     })();
@@ -84,7 +84,7 @@ export async function followTurn(
     try {
       decision = (await approvals.record(request)).decision;
     } catch (err) {
-      log.error({ err, run_id: run.id }, 'cannot record an approval; denying it');
+      log.error({ err }, 'cannot record an approval; denying it');
       decision = Promise.resolve({ decision: 'deny' as const, message: 'agentd could not record this approval, so it is denied' });
     }
     void decision.then((d) => source.decide(request.key, d));
@@ -107,7 +107,7 @@ export async function followTurn(
       await store.appendRunOutput(run.id, batch);
       written = offset;
     } catch (err) {
-      log.error({ err, run_id: run.id }, 'cannot store run events');
+      log.error({ err }, 'cannot store run events');
     }
   };
 
@@ -166,10 +166,10 @@ export async function followTurn(
 
   if (lost) {
     await approvals.closeAll('expired', `its agent is gone (${lost})`).catch((err: unknown) =>
-      log.error({ err, run_id: run.id }, 'cannot close the open approvals of a lost run'));
+      log.error({ err }, 'cannot close the open approvals of a lost run'));
     const left = await store.getRun(run.id);
     if (left) killLeftovers(left, log);
-    log.warn({ run_id: run.id, reason: lost }, 'a run lost its supervisor');
+    log.warn({ reason: lost }, 'a run lost its supervisor');
     try {
       await store.transitionRun(run.id, 'interrupted', { expected: 'running', reason: `the run's supervisor is gone: ${lost}` });
       const interrupted = await store.getRun(run.id);
@@ -184,7 +184,7 @@ export async function followTurn(
   // The agent is gone: whatever it still waited for can no longer be carried out.
   const stopped = active.stop as StopRequest | null;
   await approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited').catch((err: unknown) =>
-    log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
+    log.error({ err }, 'cannot close the open approvals of an ended run'));
   const { exit: info, outcome } = exit!;
   const patch: RunPatch = { exit_code: info.code, usage: outcome.usage, cost_usd: outcome.costUsd, final_text: outcome.finalText };
   const stop = active.stop as StopRequest | null;
@@ -202,14 +202,18 @@ export function stateFor(stop: StopRequest): RunState {
 }
 
 export async function finishRun(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+  // `log` is the run's child logger: it already names the run and its session.
   try {
     await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
+      log.warn({ to }, 'run changed state while it ran; final state not written');
       return;
     }
     throw err;
   }
+  const line = { state: to, exit_code: patch.exit_code ?? null, ms: Date.now() - active.startedAt, ...(reason ? { reason } : {}) };
+  if (to === 'failed') log.warn(line, 'run ended');
+  else log.info(line, 'run ended');
 }

@@ -36,7 +36,7 @@ export async function recoverInterruptedRuns(store: Store, providers: Map<string
     try {
       source = await attachSupervisor(supervisorSocketPath(dir), dir, offset);
     } catch (err) {
-      opts.log.warn({ err, run_id: run.id }, 'the supervisor of a run does not answer; reading what it spooled');
+      opts.log.warn({ err, run_id: run.id, session_id: run.session_id }, 'the supervisor of a run does not answer; reading what it spooled');
     }
     adopted.add(run.id);
     opts.adopt({ run, source: source ?? readLeftSpool(dir, offset), spoolDir: dir, offset });
@@ -73,7 +73,7 @@ export function killLeftovers(run: RunWithPgid, log: Logger): void {
   const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);
   if (ours && run.pgid !== null) {
     signalTree(run.pgid, run.pgid, 'SIGKILL');
-    log.warn({ run_id: run.id, pgid: run.pgid }, 'killed the process group of a run whose daemon or supervisor is gone');
+    log.warn({ run_id: run.id, session_id: run.session_id, pgid: run.pgid }, 'killed the process group of a run whose daemon or supervisor is gone');
   }
 }
 

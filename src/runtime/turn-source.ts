@@ -53,14 +53,15 @@ export class InProcessSource implements TurnSource {
   private queue: SourcedRecord[] = [];
   private wake: (() => void) | null = null;
 
-  constructor(provider: Provider, ctx: TurnContext, cancelGraceMs: number, log: Logger, runId: string) {
+  /** `log` is the run's own logger (it names the run). */
+  constructor(provider: Provider, ctx: TurnContext, cancelGraceMs: number, log: Logger) {
     this.host = new TurnHost(provider, ctx, {
       record: (record) => {
         this.queue.push({ record, end: null });
         this.wake?.();
       },
       activity: () => this.onActivity(),
-      warn: (message, err) => log.warn({ err, run_id: runId }, message),
+      warn: (message, err) => log.warn({ err }, message),
     }, cancelGraceMs);
     this.host.start();
   }

@@ -73,9 +73,13 @@ async function main(): Promise<void> {
 
   let started = false;
   let finished = false;
+  const connections = new Set<Socket>();
   const server = createServer((socket) => {
-    clients.add(socket);
-    socket.on('close', () => clients.delete(socket));
+    connections.add(socket);
+    socket.on('close', () => {
+      connections.delete(socket);
+      clients.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
     readMessages<ToSupervisor>(socket, (message) => {
       switch (message.t) {
@@ -85,7 +89,9 @@ async function main(): Promise<void> {
             t: 'hello', protocol: SUPERVISOR_PROTOCOL, supervisorPid: process.pid, pid: host.pid, procStart: host.procStart,
             end: spool.end, lastOutputAt: host.lastOutputAt, pending: host.pendingAsks(),
           });
-          // Whatever happened since the spool end above is announced by the next `out`.
+          // Notices go only to attached clients, so the hello is always the first message; whatever
+          // happened since the spool end above is announced by the next `out`.
+          clients.add(socket);
           break;
         case 'decide':
           host.decide(message.key, message.decision);
@@ -110,7 +116,7 @@ async function main(): Promise<void> {
     if (finished) return;
     finished = true;
     notify();
-    for (const socket of clients) socket.end();
+    for (const socket of connections) socket.end();
     server.close();
     rmSync(spec.socketPath, { force: true });
     spool.close();
