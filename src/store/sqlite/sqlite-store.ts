@@ -22,6 +22,7 @@ import type {
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import { SqliteSignIns } from './sign-ins.js';
+import { SqliteNotifications } from './notifications.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
@@ -41,6 +42,7 @@ export class SqliteStore implements Store {
   /** @internal */
   readonly db: Database.Database;
   readonly signIns: SqliteSignIns;
+  readonly notifications: SqliteNotifications;
   private readonly listeners = new Set<EventsListener>();
   private readonly stmt;
 
@@ -48,6 +50,7 @@ export class SqliteStore implements Store {
     this.path = path;
     this.db = openDatabase(path);
     this.signIns = new SqliteSignIns(this.db);
+    this.notifications = new SqliteNotifications(this, this.db);
     const db = this.db;
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
@@ -130,7 +133,16 @@ export class SqliteStore implements Store {
         return out;
       },
     };
-    const result = this.db.transaction(() => fn(tx)).immediate();
+    const outbox = this.notifications.outbox;
+    let queued = 0;
+    const result = this.db.transaction(() => {
+      const value = fn(tx);
+      // Notifications commit with the events that cause them. With no endpoint or subscription
+      // configured, this is one boolean test per transaction.
+      if (outbox.armed && committed.length > 0) queued = outbox.enqueue(committed);
+      return value;
+    }).immediate();
+    if (queued > 0) outbox.announce();
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
