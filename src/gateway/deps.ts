@@ -8,6 +8,8 @@ import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
+import type { WebhookService } from '../services/webhooks.js';
+import type { PushService } from '../services/push.js';
 
 /** What route plugins are given: services, never the store itself. */
 export interface GatewayDeps {
@@ -20,6 +22,8 @@ export interface GatewayDeps {
   tokens: TokenRegistry;
   signIns: SignIns;
   streams: StreamContext;
+  webhooks: WebhookService;
+  push: PushService;
   status: () => Promise<DaemonStatus>;
   version: string;
 }
