@@ -133,16 +133,13 @@ export class SqliteStore implements Store {
         return out;
       },
     };
-    const outbox = this.notifications.outbox;
     let queued = 0;
     const result = this.db.transaction(() => {
       const value = fn(tx);
-      // Notifications commit with the events that cause them. With no endpoint or subscription
-      // configured, this is one boolean test per transaction.
-      if (outbox.armed && committed.length > 0) queued = outbox.enqueue(committed);
+      queued = this.queueNotifications(committed);
       return value;
     }).immediate();
-    if (queued > 0) outbox.announce();
+    if (queued > 0) this.notifications.outbox.announce();
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -153,6 +150,16 @@ export class SqliteStore implements Store {
       }
     }
     return result;
+  }
+
+  /**
+   * @internal Inside write()'s transaction: notifications commit with the events that cause them.
+   * With no endpoint or subscription configured, this is one boolean test per transaction (the
+   * notifications benchmark measures it against a store that skips it).
+   */
+  queueNotifications(committed: AgentEvent[]): number {
+    const outbox = this.notifications.outbox;
+    return outbox.armed && committed.length > 0 ? outbox.enqueue(committed) : 0;
   }
 
   /** @internal for sibling modules of this store */

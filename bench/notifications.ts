@@ -1,0 +1,179 @@
+/**
+ * notifications: (1) what the outbox hook adds to every committed event when no endpoint is
+ * configured — the store's write path against the same store with its hook replaced by an empty
+ * one, one event per transaction (the worst case: the hook runs once per commit), interleaved
+ * rounds; and with an endpoint armed for a type the events do not cause. (2) Notifications per
+ * second from event to delivered at a local receiver: a real agentd turns N cancels (each ending
+ * the last run of its session: `session.idle`) into N signed webhook deliveries; against the same
+ * number of signed POSTs sent straight to the receiver.
+ */
+import http from 'node:http';
+import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
+import type { AgentEvent } from '../src/protocol/schemas.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { newWebhookSecret } from '../src/notifications/webhook-request.js';
+import { atLeastRatio, atMostRatio, informational, type Benchmark, type BenchRow } from './harness.js';
+import { startAgentd } from './support/agentd.js';
+import { inParallel, jsonClient } from './support/http.js';
+import { scratchDir } from './support/repo.js';
+import { median, nowMs, percentile } from './support/stats.js';
+
+/** The reference store: the same write path with the hook's test left out. */
+class StoreWithoutHook extends SqliteStore {
+  override queueNotifications(_committed: AgentEvent[]): number {
+    return 0;
+  }
+}
+
+const item = (i: number) => ({ phase: 'completed' as const, item: { id: `item_${i}`, type: 'text', text: `line ${i} of the notifications benchmark, about as long as an agent's log line` } });
+
+/** µs per commit of one `run.item` event, median over interleaved rounds, per store. */
+async function commitCosts(dir: string, commits: number, rounds: number): Promise<{ hook: number; none: number; armed: number }> {
+  const stores = {
+    hook: new SqliteStore(join(dir, 'hook.db')),
+    none: new StoreWithoutHook(join(dir, 'none.db')),
+    armed: new SqliteStore(join(dir, 'armed.db')),
+  };
+  try {
+    await stores.armed.notifications.createWebhook({ owner: 'bench', url: 'https://hooks.example.invalid/', events: ['run.completed'], session_id: null, description: null, secret: newWebhookSecret() });
+    if (stores.hook.notifications.outbox.armed || !stores.armed.notifications.outbox.armed) throw new Error('the stores are not configured as the benchmark says');
+    const sessions = Object.fromEntries(await Promise.all(Object.entries(stores).map(async ([name, store]) =>
+      [name, (await store.createSession({ title: name, provider: 'command', cwd: dir, owner: 'bench' })).id]))) as Record<keyof typeof stores, string>;
+    const samples: Record<keyof typeof stores, number[]> = { hook: [], none: [], armed: [] };
+    const names = Object.keys(stores) as (keyof typeof stores)[];
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order, so no store always runs first (warm caches) or last (a tired machine).
+      for (const name of [...names.slice(round % 3), ...names.slice(0, round % 3)]) {
+        const store = stores[name];
+        const session = sessions[name];
+        const start = nowMs();
+        for (let i = 0; i < commits; i++) store.write((tx) => tx.emit(session, null, [{ type: 'run.item', data: item(i) }]));
+        samples[name].push(((nowMs() - start) * 1000) / commits);
+      }
+    }
+    return { hook: median(samples.hook), none: median(samples.none), armed: median(samples.armed) };
+  } finally {
+    for (const store of Object.values(stores)) await store.close();
+  }
+}
+
+interface Receiver {
+  url: string;
+  /** Resolves when `count` requests have arrived; each sample is receipt time − the payload's timestamp (ms, whole). */
+  received(count: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const latencies: number[] = [];
+  let waiting: { count: number; resolve: (l: number[]) => void } | undefined;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c));
+    req.on('end', () => {
+      latencies.push(Date.now() - Date.parse((JSON.parse(body) as { timestamp: string }).timestamp));
+      res.writeHead(204).end();
+      if (waiting && latencies.length >= waiting.count) waiting.resolve(latencies.slice(0, waiting.count));
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`,
+    received: (count) => (latencies.length >= count ? Promise.resolve(latencies.slice(0, count)) : new Promise((resolve) => (waiting = { count, resolve }))),
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** agentd: N runs queued behind a held worker, each cancelled → N `session.idle` deliveries. */
+async function measureAgentd(dir: string, count: number, log: (m: string) => void) {
+  const receiver = await startReceiver();
+  const daemon = await startAgentd([
+    '--db', join(dir, 'agentd.db'), '--webhook-allow-private', '--max-concurrency', '1',
+    '--default-provider', 'command', '--command-bin', 'sleep', '--command-arg', '1000',
+  ]);
+  const api = jsonClient(daemon.url);
+  try {
+    await api.post('/webhooks', { url: receiver.url, events: ['session.idle'] });
+    // The one worker holds this run, so every other run stays queued until cancelled.
+    const holder = (await api.post('/sessions', { title: 'holder' })).session;
+    await api.post(`/sessions/${holder.id}/messages`, { text: 'hold' });
+    const runs = await inParallel(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
+      const { session } = await api.post('/sessions', { title: `idle ${i}` });
+      return (await api.post(`/sessions/${session.id}/messages`, { text: 'queued' })).run.id as string;
+    });
+    const start = nowMs();
+    const delivered = receiver.received(count);
+    await inParallel(runs, 8, (id) => api.post(`/runs/${id}/cancel`, {}));
+    const committed = nowMs();
+    const latencies = await delivered;
+    const end = nowMs();
+    log(`agentd: ${count} events committed in ${(committed - start).toFixed(0)} ms, all delivered after ${(end - start).toFixed(0)} ms`);
+    return { perSecond: count / ((end - start) / 1000), committedPerSecond: count / ((committed - start) / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    api.close();
+    await daemon.stop();
+    await receiver.close();
+  }
+}
+
+/** The reference: the same number of signed POSTs, straight from here, 16 at a time as agentd sends. */
+async function measureRaw(count: number) {
+  const receiver = await startReceiver();
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const signer = new Webhook(newWebhookSecret());
+  try {
+    const start = nowMs();
+    const delivered = receiver.received(count);
+    await inParallel(Array.from({ length: count }, (_, i) => i), 16, (i) => new Promise<void>((resolve, reject) => {
+      const payload = JSON.stringify({ type: 'session.idle', timestamp: new Date().toISOString(), data: { text: `raw ${i}` } });
+      const sentAt = new Date();
+      const request = http.request(receiver.url, {
+        method: 'POST', agent,
+        headers: { 'content-type': 'application/json', 'webhook-id': `msg_${i}`, 'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)), 'webhook-signature': signer.sign(`msg_${i}`, sentAt, payload) },
+      }, (res) => res.resume().on('end', () => resolve()));
+      request.on('error', reject);
+      request.end(payload);
+    }));
+    await delivered;
+    return { perSecond: count / ((nowMs() - start) / 1000) };
+  } finally {
+    agent.destroy();
+    await receiver.close();
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: 'notifications',
+  description: 'cost per committed event of the outbox hook with no endpoint (vs the store without it); event → delivered webhooks/s (vs bare signed POSTs)',
+  sizes: {
+    commits: { default: 20_000, quick: 300, description: 'commits of one event per round and store' },
+    rounds: { default: 7, quick: 2, description: 'interleaved rounds of the commit measurement' },
+    notifications: { default: 2_000, quick: 20, description: 'notifications delivered to the local receiver' },
+  },
+  async run({ sizes, log }) {
+    const dir = scratchDir('notifications');
+    try {
+      const cost = await commitCosts(dir.path, sizes.commits!, sizes.rounds!);
+      log(`µs per commit: hook ${cost.hook.toFixed(2)}, without it ${cost.none.toFixed(2)}, armed ${cost.armed.toFixed(2)}`);
+      const project = await measureAgentd(dir.path, sizes.notifications!, log);
+      const raw = await measureRaw(sizes.notifications!);
+      const rows: BenchRow[] = [
+        atMostRatio('per committed event, no endpoint', 'µs', cost.hook, cost.none, 1.05),
+        informational('per committed event, an endpoint for other events', 'µs', cost.armed, cost.none),
+        atLeastRatio('event → delivered', 'notifications/s', project.perSecond, raw.perSecond, 0.25),
+        informational('events committed (cancels)', 'events/s', project.committedPerSecond, null),
+        // Millisecond resolution: the payload's timestamp is the event's, in ms.
+        informational('event → delivered p50', 'ms', project.p50, null),
+        informational('event → delivered p99', 'ms', project.p99, null),
+      ];
+      return rows;
+    } finally {
+      dir.remove();
+    }
+  },
+};
