@@ -44,12 +44,10 @@ describe('a webhook delivery survives kill -9 between commit and delivery', () =
     const session = (await json(['session', 'create', '--title', 'crash'])).session;
     const run = (await json(['message', 'send', '--session-id', session.id, '--text', 'echo survives a crash'])).run;
     await json(['run', 'wait', '--run-id', run.id]);
+    // Committed and sent; its answer never comes: the kill lands before agentd hears anything.
     const first = await receiver.nth(1);
-    // Committed and sent, its answer never came: the delivery is still pending.
-    const pending = (await json(['webhooks', 'deliveries', webhook.id])).deliveries;
-    expect(pending).toMatchObject([{ state: 'pending', attempts: 0, type: 'run.completed' }]);
-    const firstOutput = daemon!.output();
     await daemon!.kill9();
+    const firstOutput = daemon!.output();
 
     await start();
     const second = await receiver.nth(2);
@@ -63,7 +61,10 @@ describe('a webhook delivery survives kill -9 between commit and delivery', () =
       const [d] = (await json(['webhooks', 'deliveries', webhook.id])).deliveries;
       return d.state === 'delivered' && d;
     });
-    expect(delivered).toMatchObject({ id: pending[0].id, attempts: 1, last_status: 204 });
+    // The cut-off attempt was never recorded; the one after the restart was.
+    expect(delivered).toMatchObject({ type: 'run.completed', attempts: 1, last_status: 204 });
+    const history = (await json(['webhooks', 'delivery', webhook.id, delivered.id])).attempts;
+    expect(history.map((a: any) => [a.attempt, a.status, a.trigger])).toEqual([[1, 204, 'schedule']]);
     expect(receiver.requests).toHaveLength(2);
     // The secret is shown once, to whoever added the endpoint: never in agentd's log.
     expect(firstOutput + daemon!.output()).not.toContain(secret.slice('whsec_'.length));
