@@ -51,7 +51,7 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, Promise<AttemptReport | undefined>>();
   private readonly listeners = new Set<(report: AttemptReport) => void>();
   private readonly idleWaiters: (() => void)[] = [];
-  private passing = false;
+  private passing: Promise<void> | null = null;
   private again = false;
   private closed = false;
   private cancelTimer: (() => void) | null = null;
@@ -83,11 +83,10 @@ export class DeliveryWorker {
       this.again = true;
       return;
     }
-    this.passing = true;
-    void this.pass()
+    this.passing = this.pass()
       .catch((err: unknown) => this.log.error({ err }, 'notification delivery pass failed'))
       .finally(() => {
-        this.passing = false;
+        this.passing = null;
         this.settleIfIdle();
       });
   }
@@ -116,7 +115,8 @@ export class DeliveryWorker {
     this.cancelPrune?.();
     // Requests in flight end now; their deliveries stay pending and are sent after the next start.
     this.opts.sender.close();
-    await Promise.allSettled([...this.inFlight.values()]);
+    // The store closes after this: no pass or attempt may still be reading or writing it.
+    await Promise.allSettled([this.passing, ...this.inFlight.values()]);
   }
 
   private async pass(): Promise<void> {
