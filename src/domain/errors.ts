@@ -37,6 +37,7 @@ export const ERRORS = {
   invalid_cwd: { status: 422, title: 'Working directory is not usable' },
   invalid_url: { status: 422, title: 'URL is not usable' },
   address_not_allowed: { status: 422, title: 'Address not allowed' },
+  cursor_expired: { status: 410, title: 'Cursor expired' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },

@@ -21,6 +21,10 @@ import type {
 } from '../store.js';
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { backupDatabase } from './backup.js';
+import {
+  convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
+} from './retention.js';
 import { SqliteSignIns } from './sign-ins.js';
 import { SqliteNotifications } from './notifications.js';
 import {
@@ -44,6 +48,8 @@ export class SqliteStore implements Store {
   readonly signIns: SqliteSignIns;
   readonly notifications: SqliteNotifications;
   private readonly listeners = new Set<EventsListener>();
+  /** Told how long each write transaction took, in milliseconds (metrics). */
+  onWrite: ((elapsedMs: number) => void) | undefined;
   private readonly stmt;
 
   constructor(path: string) {
@@ -133,12 +139,14 @@ export class SqliteStore implements Store {
         return out;
       },
     };
+    const started = this.onWrite ? performance.now() : 0;
     let queued = 0;
     const result = this.db.transaction(() => {
       const value = fn(tx);
       queued = this.queueNotifications(committed);
       return value;
     }).immediate();
+    this.onWrite?.(performance.now() - started);
     if (queued > 0) this.notifications.outbox.announce();
     if (committed.length > 0) {
       for (const listener of this.listeners) {
@@ -414,6 +422,35 @@ export class SqliteStore implements Store {
 
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async pruneEnded(cutoff: Date) {
+    const result = await pruneEndedSessions(this, cutoff);
+    recordMaintenance(this, 'last_prune', JSON.stringify({ at: new Date().toISOString(), cutoff: cutoff.toISOString(), ...result }));
+    return result;
+  }
+
+  async vacuumFreePages() {
+    return vacuumFreePages(this);
+  }
+
+  async enableIncrementalVacuum() {
+    if (!needsVacuumConversion(this)) return false;
+    convertToIncrementalVacuum(this);
+    return true;
+  }
+
+  async prunedThrough(scope: { sessionId: string } | { owner: string }) {
+    return prunedThrough(this, scope);
+  }
+
+  async backup(destination: string) {
+    return backupDatabase(this.db, destination);
+  }
+
+  async countOpenRequests(): Promise<Record<string, number>> {
+    const rows = this.db.prepare("SELECT kind, count(*) AS n FROM requests WHERE state = 'open' GROUP BY kind").all() as { kind: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   async listRequests(parentSessionId: string, state?: string) {
