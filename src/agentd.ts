@@ -6,6 +6,7 @@ import { createLogger, type DaemonLogger } from './logging.js';
 import { DatabaseLockedError } from './store/db-lock.js';
 import { DatabaseTooNewError } from './store/sqlite/open.js';
 import { VERSION } from './paths.js';
+import type { RunsOnStop } from './protocol/schemas.js';
 
 async function service(argv: string[]): Promise<void> {
   // Loaded only for `agentd service …`: the daemon itself never needs it.
@@ -78,11 +79,11 @@ async function main(): Promise<void> {
     throw err;
   }
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, runs?: RunsOnStop) => {
     if (stopping) return;
     stopping = true;
-    daemon.app.log.info({ signal }, 'agentd stopping');
-    daemon.close().then(
+    daemon.app.log.info({ signal, ...(runs ? { runs } : {}) }, 'agentd stopping');
+    daemon.close(runs ? { runs } : {}).then(
       () => {
         logs.close();
         process.exit(0);
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
         daemon.app.log.error({ err: { message: (err as Error).message } }, 'tokens file not reloaded; the previous tokens stay in force'));
     });
   }
+  // `agentctl daemon stop` (POST /daemon/stop): stopped as by SIGTERM, with what it asked for its runs.
+  void daemon.stopRequested.then(({ runs }) => stop('POST /daemon/stop', runs));
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   // Only now: whoever waits for this line may signal at once, and before a handler exists the

@@ -162,10 +162,17 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       openStreams: () => streams.open.size,
       openWaits: () => watcher.pending,
     });
+    let requestStop!: (opts: { runs: RunsOnClose }) => void;
+    const stopRequested = new Promise<{ runs: RunsOnClose }>((resolve) => (requestStop = resolve));
     const deps: GatewayDeps = {
       sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
       metrics, backup: new BackupService(store), doctor: () => serverChecks(config),
       webhooks, push,
+      requestStop: (asked) => {
+        const chosen = asked ?? (config.stopRunsOnExit || !config.supervise ? 'stop' : 'leave');
+        requestStop({ runs: chosen });
+        return chosen;
+      },
     };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
     // Before listening: converting an old file for incremental vacuum blocks for its duration.
@@ -193,8 +200,6 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     pruneTimer.unref();
 
     let closing: Promise<void> | undefined;
-    let requestStop!: (opts: { runs: RunsOnClose }) => void;
-    const stopRequested = new Promise<{ runs: RunsOnClose }>((resolve) => (requestStop = resolve));
     return {
       url,
       port,

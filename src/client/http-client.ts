@@ -82,6 +82,11 @@ export class AgentdClient {
     return this.request<DaemonStatus>('GET', 'daemon/status');
   }
 
+  /** Asks agentd to stop; `runs` says what becomes of active runs (the daemon's default when absent). */
+  stopDaemon(runs?: 'leave' | 'stop' | 'cancel') {
+    return this.request<{ stopping: true; runs: 'leave' | 'stop' | 'cancel' }>('POST', 'daemon/stop', { body: runs ? { runs } : {} });
+  }
+
   health() {
     return this.request<{ status: string; version: string }>('GET', 'health');
   }

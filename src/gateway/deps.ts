@@ -5,7 +5,7 @@ import type { ApprovalService } from '../services/approvals.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { SignIns } from '../services/sign-ins.js';
 import type { IdempotencyGuard } from './idempotency.js';
-import type { DaemonStatus } from '../protocol/schemas.js';
+import type { DaemonStatus, RunsOnStop } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
 import type { WebhookService } from '../services/webhooks.js';
@@ -33,4 +33,6 @@ export interface GatewayDeps {
   backup: BackupService;
   /** The daemon's self-checks (GET /daemon/doctor). */
   doctor: () => Promise<Check[]>;
+  /** Asks whoever runs the daemon to stop it (POST /daemon/stop); returns what happens to active runs. */
+  requestStop: (runs?: RunsOnStop) => RunsOnStop;
 }

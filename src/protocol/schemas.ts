@@ -191,6 +191,11 @@ export const DiagnosticsSchema = Type.Object({
 }, { title: 'Diagnostics' });
 export type Diagnostics = Static<typeof DiagnosticsSchema>;
 
+export const RunsOnStopSchema = Type.Union([Type.Literal('leave'), Type.Literal('stop'), Type.Literal('cancel')], {
+  description: 'What a stopping daemon does with active runs: leave them to their supervisors (the next start re-attaches), stop them (interrupted), or cancel them',
+});
+export type RunsOnStop = Static<typeof RunsOnStopSchema>;
+
 export const REQUEST_KINDS = ['approval_request', 'permission_request', 'question', 'progress', 'result'] as const;
 export const RequestKindSchema = Type.Union(REQUEST_KINDS.map((k) => Type.Literal(k)), { title: 'RequestKind' });
 

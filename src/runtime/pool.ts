@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import { isTerminal } from '../domain/run-states.js';
-import type { Diagnostics, Run, Worker } from '../protocol/schemas.js';
+import type { Diagnostics, Run, RunsOnStop, Worker } from '../protocol/schemas.js';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from './runtime.js';
@@ -20,7 +20,7 @@ export interface PoolOptions extends ExecutionSettings {
  * What a stopping daemon does with the runs it follows: leave them to their supervisors (the next
  * start re-attaches), stop them (`interrupted`, recovered by the next start), or cancel them.
  */
-export type RunsOnClose = 'leave' | 'stop' | 'cancel';
+export type RunsOnClose = RunsOnStop;
 
 /** Events after which a run no longer holds its process: a worker or a session lane may be free. */
 const ENDED_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);

@@ -12,17 +12,25 @@ import type { StopRequest } from './records.js';
 export interface StoppedRun {
   runId: string;
   attempt: number;
-  /** Whether its supervisor answered and then exited (its agent stopped); false when none answered, or it did not exit in time. */
-  stopped: boolean;
+  /**
+   * `stopped`: its supervisor answered, and its agent exited; `gone`: no supervisor
+   * listens (it had exited or died; the next agentd start reads what it spooled); `timeout`: it
+   * answered but did not exit in time.
+   */
+  outcome: 'stopped' | 'gone' | 'timeout';
 }
 
-/** Tells one supervisor to stop its turn and resolves once it has exited (its socket closed). */
-function stopOne(socketPath: string, stop: StopRequest, timeoutMs: number): Promise<boolean> {
+/**
+ * Tells one supervisor to stop its turn; resolves when it closes the connection, which it does
+ * once its agent has exited and the exit is recorded (the supervisor itself exits right after).
+ */
+function stopOne(socketPath: string, stop: StopRequest, timeoutMs: number): Promise<StoppedRun['outcome']> {
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     let answered = false;
+    let timedOut = false;
     const timer = setTimeout(() => {
-      answered = false;
+      timedOut = true;
       socket.destroy();
     }, timeoutMs);
     socket.on('connect', () => {
@@ -34,7 +42,7 @@ function stopOne(socketPath: string, stop: StopRequest, timeoutMs: number): Prom
     socket.on('error', () => {});
     socket.on('close', () => {
       clearTimeout(timer);
-      resolve(answered);
+      resolve(!answered ? 'gone' : timedOut ? 'timeout' : 'stopped');
     });
   });
 }
@@ -51,6 +59,6 @@ export async function stopSupervisedRuns(root: string, reason: string, timeoutMs
     const parsed = parseRunSpoolName(name);
     if (!parsed) return [];
     const socket = supervisorSocketPath(runSpoolDir(root, parsed.runId, parsed.attempt));
-    return [stopOne(socket, stop, timeoutMs).then((stopped) => ({ ...parsed, stopped }))];
+    return [stopOne(socket, stop, timeoutMs).then((outcome) => ({ ...parsed, outcome }))];
   }));
 }

@@ -115,6 +115,7 @@ describe('runs that outlive the daemon', () => {
     const release = join(dir, 'release');
     const run = (await ctl(first, ['message', 'send', '--session-id', session, '--text', `wait-file ${release}`])).run.id;
     const agentPid = await waitUntil('the agent started', async () => (await ctl(first, ['run', 'get', '--run-id', run])).run.pid as number | null);
+    const supervisorPid = (await ctl(first, ['run', 'diagnose', '--run-id', run])).diagnostics.supervisor.pid as number;
     expect(await first.stop()).toBe(0);
     expect(first.output()).toMatch(/1 run\(s\) keep running under their supervisors/);
     expect(isProcessAlive(agentPid)).toBe(true);
@@ -122,7 +123,7 @@ describe('runs that outlive the daemon', () => {
     const second = await start(['--stop-runs']);
     expect((await ctl(second, ['run', 'get', '--run-id', run])).run.state).toBe('running');
     expect(await second.stop()).toBe(0);
-    await waitUntil('the agent is stopped with the daemon', () => !isProcessAlive(agentPid));
+    await waitUntil('the agent and its supervisor are stopped with the daemon', () => !isProcessAlive(agentPid) && !isProcessAlive(supervisorPid));
     expect(existsSync(release)).toBe(false);
 
     const third = await start();
