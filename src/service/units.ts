@@ -45,8 +45,9 @@ Restart=on-failure
 RestartSec=2
 # Exit 2 is a configuration error: restarting cannot fix it.
 RestartPreventExitStatus=2
-# SIGTERM to agentd alone: it stops its agents' process groups itself, then exits.
-KillMode=mixed
+# SIGTERM to agentd alone, and nothing after it exits: the supervisors of running agents are in this
+# unit's cgroup, and must outlive agentd for the next start to re-attach (agentd --stop-runs stops them).
+KillMode=process
 TimeoutStopSec=60
 # Logs (JSON lines, stdout is not a terminal) go to the journal: journalctl --user -u agentd
 

@@ -51,7 +51,7 @@ describe('agentd service', () => {
     expect(exec).toBe(`${process.execPath} ${AGENTD_BIN} --port 9123 --max-concurrency 2 --db "${join(work, 'data/my agents.db')}"`);
     expect(unit).toContain(`EnvironmentFile=${envPath()}`);
     expect(unit).toContain(`WorkingDirectory=${work}\n`);
-    expect(unit).toMatch(/^KillMode=mixed$/m);
+    expect(unit).toMatch(/^KillMode=process$/m);
     expect(unit).not.toContain(TOKEN);
     const envFile = readFileSync(envPath(), 'utf8');
     expect(envFile).toContain(`AGENTD_AUTH_TOKENS=${TOKEN}\n`);
