@@ -18,9 +18,10 @@ const TERMINAL = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.i
 const line = (i: number) => JSON.stringify({ type: 'item', index: i, text: `line ${i} of the ingest benchmark, about as long as an agent's log line` });
 const itemData = (i: number) => ({ phase: 'completed', item: { id: `item_${i}`, type: 'text', text: line(i) } });
 
-async function measureAgentd(dir: string, count: number, log: (m: string) => void): Promise<number> {
+/** events/s from the fixture's stdout to a subscriber, through an agentd started with `extraArgs` too. */
+export async function measureAgentd(dir: string, count: number, log: (m: string) => void, extraArgs: string[] = []): Promise<number> {
   const daemon = await startAgentd([
-    '--db', join(dir, 'agentd.db'), '--default-provider', 'command',
+    ...extraArgs, '--db', join(dir, 'agentd.db'), '--default-provider', 'command',
     '--command-bin', process.execPath, '--command-arg', join(FIXTURES, 'print-lines.mjs'), '--command-arg', String(count),
   ]);
   const api = jsonClient(daemon.url);
