@@ -87,6 +87,18 @@ describe('supervisors never outlive their run', () => {
     await waitUntil('the agent and its supervisor exit', gone([r.agent, r.supervisor]));
   });
 
+  it('the wall-clock limit of the new daemon stops a re-attached run, and its supervisor with it', async () => {
+    const first = await start();
+    const r = await waitingRun(first);
+    // The first daemon had no limit. (That the limit counts from the run's start rather than from the
+    // re-attach is not told apart here: it would take a wait as long as the limit.)
+    const second = await crashAndReattach(first, r.session, ['--run-timeout', '1']);
+    const done = await agentctl(['--url', second.url, '--format', 'json', 'run', 'wait', '--run-id', r.run, '--timeout-s', '30']);
+    const run = JSON.parse(done.stdout).run;
+    expect(run).toMatchObject({ state: 'failed', error: 'run exceeded the wall-clock limit of 1s' });
+    await waitUntil('the agent and its supervisor exit', gone([r.agent, r.supervisor]));
+  });
+
   it('agentctl daemon stop leaves runs to their supervisors; --cancel-runs cancels them, and agentd exits after', async () => {
     const first = await start();
     const r = await waitingRun(first);
