@@ -22,7 +22,10 @@ export function appendRunOutput(store: SqliteStore, runId: string, batch: RunOut
     const events = batch.events.length > 0 ? tx.emit(batch.sessionId, runId, batch.events) : [];
     if (batch.thread) store.writeThreadId(tx, batch.sessionId, batch.thread.provider, batch.thread.id);
     if (batch.spool) {
-      sql(store, 'UPDATE run_spools SET spool_offset = ? WHERE run_id = ? AND attempt = ?').run(batch.spool.offset, runId, batch.spool.attempt);
+      // An upsert: a daemon that died between starting the supervisor and recording it (startSpool)
+      // left no row, and the offset must still be kept from the first batch on.
+      sql(store, `INSERT INTO run_spools (run_id, attempt, spool_offset, supervisor_pid, started_at) VALUES (?, ?, ?, NULL, ?)
+        ON CONFLICT (run_id, attempt) DO UPDATE SET spool_offset = excluded.spool_offset`).run(runId, batch.spool.attempt, batch.spool.offset, new Date().toISOString());
     }
     return events;
   });
