@@ -24,6 +24,11 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { Git } from './workspaces/git.js';
+import { AllowedRoots } from './workspaces/roots.js';
+import { WorkspaceService } from './services/workspaces.js';
+import { SpendService } from './services/spend.js';
+import { AppError } from './domain/errors.js';
 
 export interface Daemon {
   url: string;
@@ -40,6 +45,8 @@ export interface Daemon {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A session diff's patch is cut beyond this (the file list and counts stay whole). */
+const MAX_PATCH_BYTES = 8 * 1024 * 1024;
 
 export async function startDaemon(config: Config, logger?: Logger): Promise<Daemon> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
@@ -65,12 +72,35 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       baseEnv: config.agentEnv,
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
+      budgets: config.budgets,
+      // A queued run whose session spent its budget (or lost its worktree) meanwhile does not start.
+      admit: async (run) => {
+        const session = await s.getSession(run.session_id);
+        if (!session) return null;
+        try {
+          await sessions.admitRun(session);
+          return null;
+        } catch (err) {
+          if (err instanceof AppError && (err.code === 'budget_exceeded' || err.code === 'worktree_removed')) return err.message;
+          throw err;
+        }
+      },
     }, log);
     const watcher = new RunWatcher(store);
-    const sessions = new SessionService(store, new Access(store), {
+    const access = new Access(store);
+    const workspaces = new WorkspaceService(store, access, {
+      git: new Git({ bin: config.gitBin, env: config.agentEnv }),
+      roots: new AllowedRoots(config.allowedRoots, config.worktreesDir),
+      worktreesDir: config.worktreesDir,
+      maxPatchBytes: MAX_PATCH_BYTES,
+    });
+    const spend = new SpendService(store, config.budgets);
+    const sessions = new SessionService(store, access, {
       defaultProvider: config.defaultProvider,
       availableProviders: () => [...providers.keys()],
-      defaultCwd: process.cwd(),
+      defaultCwd: config.sessionCwd,
+      workspaces,
+      spend,
     });
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
@@ -94,6 +124,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         auth_enabled: tokens.enabled,
         open_waits: watcher.pending,
         open_streams: streams.open.size,
+        usage: await spend.daemonTotals(),
+        budgets: { max_cost_usd_per_session: config.budgets.maxCostUsd || null, max_tokens_per_session: config.budgets.maxTokens || null },
+        allowed_roots: config.allowedRoots,
       };
     };
     const streams = await createStreamContext(store, {
@@ -102,7 +135,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
+    const deps: GatewayDeps = { sessions, runs, delegation, workspaces, spend, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
     await app.listen({ host: config.host, port: config.port });

@@ -7,6 +7,7 @@ import { runCommand } from './commands/run.js';
 import { toolCommand } from './commands/tool.js';
 import { requestsCommand } from './commands/requests.js';
 import { completionCommand } from './commands/completion.js';
+import { usageCommand } from './commands/usage.js';
 import { withExamples } from './help.js';
 
 /** Command groups added by later features register here, so the program is built in one place. */
@@ -21,7 +22,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .showHelpAfterError()
     .exitOverride();
   withExamples(program, 'agentctl daemon status', 'agentctl --format json run get --run-id run_…', 'agentctl --field run.final_text run get --run-id run_…');
-  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), completionCommand()];
+  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), usageCommand(), completionCommand()];
   for (const sub of [...commands, ...extra]) {
     program.addCommand(sub);
   }

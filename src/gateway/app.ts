@@ -14,6 +14,7 @@ import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
 import { authSessionRoutes } from './routes/auth-session.js';
+import { workspaceRoutes } from './routes/workspaces.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
@@ -95,6 +96,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(delegationRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
+  await app.register(workspaceRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

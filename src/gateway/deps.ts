@@ -1,6 +1,8 @@
 import type { SessionService } from '../services/sessions.js';
 import type { RunService } from '../services/runs.js';
 import type { DelegationService } from '../services/delegation.js';
+import type { WorkspaceService } from '../services/workspaces.js';
+import type { SpendService } from '../services/spend.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { SignIns } from '../services/sign-ins.js';
 import type { IdempotencyGuard } from './idempotency.js';
@@ -13,6 +15,8 @@ export interface GatewayDeps {
   sessions: SessionService;
   runs: RunService;
   delegation: DelegationService;
+  workspaces: WorkspaceService;
+  spend: SpendService;
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;

@@ -39,8 +39,11 @@ export interface ExitInfo {
 export interface TurnOutcome {
   status: 'completed' | 'failed';
   finalText: string | null;
+  /** The CLI's own usage figures, verbatim; providers/usage.ts reads them. */
   usage: Record<string, unknown> | null;
   costUsd: number | null;
+  /** The model that answered, when the CLI says (prices estimated costs). */
+  model?: string | null;
   error: string | null;
 }
 

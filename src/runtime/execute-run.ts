@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { RunState } from '../domain/run-states.js';
 import type { Provider, TurnOutcome } from '../providers/provider.js';
-import type { NewEvent, RunPatch, Store } from '../store/store.js';
+import type { BudgetDefaults, NewEvent, RunPatch, Store } from '../store/store.js';
+import { usageOfTurn } from '../providers/usage.js';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { agentEnvironment } from './agent-env.js';
 import { processStartTime } from './process-tree.js';
@@ -15,6 +16,8 @@ export interface ExecutionSettings {
   daemonUrl: () => string;
   /** A token for this run's agent to call back with (`AGENTD_TOKEN`), valid while the run runs. */
   mintRunToken: (runId: string) => Promise<string>;
+  /** Spend limits per session: a run's final write announces any it crosses. */
+  budgets: BudgetDefaults;
 }
 
 /** Why a run is being stopped by us rather than ending by itself. */
@@ -139,18 +142,17 @@ export async function executeRun(
   const outcome: TurnOutcome = parser.finish(exit);
   const patch: RunPatch = {
     exit_code: exit.code,
-    usage: outcome.usage,
-    cost_usd: outcome.costUsd,
+    usage: usageOfTurn(provider, outcome, spec.env),
     final_text: outcome.finalText,
   };
   // Re-read: a cancel or a timer may have set it while the process ran.
   const stop = active.stop as StopRequest | null;
   if (stop) {
-    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
+    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason, settings.budgets);
   } else if (outcome.status === 'completed') {
-    await finish(store, active, 'completed', patch, log);
+    await finish(store, active, 'completed', patch, log, undefined, settings.budgets);
   } else {
-    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined, settings.budgets);
   }
 }
 
@@ -160,9 +162,9 @@ function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
-async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string, budgets?: BudgetDefaults) {
   try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
+    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}), ...(budgets ? { budgets } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {

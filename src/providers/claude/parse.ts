@@ -14,12 +14,14 @@ export class ClaudeParser implements TurnParser {
   private costUsd: number | null = null;
   private failure: string | null = null;
   private sawResult = false;
+  private model: string | null = null;
 
   onLine(line: string): LineResult {
     const event = parseJsonLine(line);
     if (!event) return {};
     switch (event.type) {
       case 'system':
+        if (event.subtype === 'init' && typeof event.model === 'string') this.model = event.model;
         return event.subtype === 'init' && typeof event.session_id === 'string' ? { threadId: event.session_id } : {};
       case 'assistant':
         return { events: this.assistantItems(event.message) };
@@ -61,7 +63,7 @@ export class ClaudeParser implements TurnParser {
   }
 
   finish(exit: ExitInfo): TurnOutcome {
-    const base = { finalText: this.finalText, usage: this.usage, costUsd: this.costUsd };
+    const base = { finalText: this.finalText, usage: this.usage, costUsd: this.costUsd, model: this.model };
     if (this.failure) return { ...base, status: 'failed', error: this.failure };
     if (exit.code !== 0 || exit.spawnError) return { ...base, status: 'failed', error: describeExit(exit) };
     if (!this.sawResult) return { ...base, status: 'failed', error: 'claude exited without a result' };
