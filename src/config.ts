@@ -5,6 +5,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, resolve } from 'node:path';
+import { APPROVAL_POLICIES, isApprovalPolicy, type ApprovalPolicy } from './domain/approval-policy.js';
+import { COMMAND_PROTOCOLS, type CommandProtocol } from './providers/command/command-provider.js';
 import { VERSION } from './paths.js';
 import { parseTokenSpec, parseTokensFile, TokenSpecError, uniqueTokens, type OperatorToken } from './domain/operator-tokens.js';
 
@@ -16,7 +18,9 @@ export interface Config {
   defaultProvider: string;
   codex: { bin: string; profile: string | null; extraArgs: string[] };
   claude: { bin: string; extraArgs: string[] };
-  command: { argv: string[] };
+  command: { argv: string[]; protocol: CommandProtocol };
+  /** The daemon's approval policy, allow rules and how long an approval waits for an answer. */
+  approvals: { policy: ApprovalPolicy; allow: string[]; timeoutS: number };
   /** Operator tokens from flags and environment, as given: `SECRET` or `NAME:SECRET`. */
   authTokens: string[];
   /** More operator tokens, one per line; re-read on SIGHUP. */
@@ -103,6 +107,10 @@ export function buildAgentdCommand(): Command {
     .option('--claude-extra-arg <arg>', 'extra claude argument, repeatable', collect)
     .option('--command-bin <path>', 'executable of the command provider (AGENTD_COMMAND_BIN)')
     .option('--command-arg <arg>', 'argument of the command provider, repeatable (AGENTD_COMMAND_ARGS, JSON array)', collect)
+    .option('--command-protocol <protocol>', `how the command provider talks to its script: ${COMMAND_PROTOCOLS.join(', ')} (AGENTD_COMMAND_PROTOCOL)`)
+    .option('--approval-policy <policy>', `approval policy of sessions that set none: ${APPROVAL_POLICIES.join(', ')} (AGENTD_APPROVAL_POLICY)`)
+    .option('--approval-allow <rule>', 'command prefix or tool name that never asks, repeatable (AGENTD_APPROVAL_ALLOW, JSON array)', collect)
+    .option('--approval-timeout <seconds>', 'an unanswered approval is denied after this long (AGENTD_APPROVAL_TIMEOUT)', int('--approval-timeout', 1))
     .option('--auth-token <token>', 'bearer token, NAME:SECRET or SECRET, repeatable (AGENTD_AUTH_TOKEN, AGENTD_AUTH_TOKENS)', collect)
     .option('--tokens-file <path>', 'file of tokens, one NAME:SECRET per line, re-read on SIGHUP (AGENTD_TOKENS_FILE)')
     .option('--allowed-host <host>', 'also answer requests addressed to this host name, repeatable (AGENTD_ALLOWED_HOSTS)', collect)
@@ -137,7 +145,8 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
   const o = opts as {
     host?: string; port?: number; db?: string; maxConcurrency?: number; defaultProvider?: string;
     codexBin?: string; codexProfile?: string; codexExtraArg?: string[]; claudeBin?: string; claudeExtraArg?: string[];
-    commandBin?: string; commandArg?: string[]; authToken?: string[]; bodyLimit?: number; logLevel?: string;
+    commandBin?: string; commandArg?: string[]; commandProtocol?: string; authToken?: string[]; bodyLimit?: number; logLevel?: string;
+    approvalPolicy?: string; approvalAllow?: string[]; approvalTimeout?: number;
     tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
@@ -158,6 +167,15 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
   if (!['codex', 'claude', 'command'].includes(defaultProvider)) {
     throw new ConfigError(`unknown default provider "${defaultProvider}" (codex, claude, command)`);
   }
+  const commandProtocol = o.commandProtocol ?? env.AGENTD_COMMAND_PROTOCOL ?? 'plain';
+  if (!(COMMAND_PROTOCOLS as readonly string[]).includes(commandProtocol)) {
+    throw new ConfigError(`unknown command protocol "${commandProtocol}" (${COMMAND_PROTOCOLS.join(', ')})`);
+  }
+  const approvalPolicy = o.approvalPolicy ?? env.AGENTD_APPROVAL_POLICY ?? 'default';
+  if (!isApprovalPolicy(approvalPolicy)) {
+    throw new ConfigError(`unknown approval policy "${approvalPolicy}" (${APPROVAL_POLICIES.join(', ')})`);
+  }
+  const approvalAllow = (o.approvalAllow ?? envJsonArray('AGENTD_APPROVAL_ALLOW', env.AGENTD_APPROVAL_ALLOW)).map((r) => r.trim()).filter(Boolean);
   const host = o.host ?? env.AGENTD_HOST ?? '127.0.0.1';
   if (!isLoopback(host) && usableTokens.length === 0) {
     throw new ConfigError(`refusing to listen on ${host} without an auth token: anyone who can reach it could run agents as you. Set --auth-token (or AGENTD_AUTH_TOKEN), or listen on 127.0.0.1`);
@@ -179,7 +197,12 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
       extraArgs: o.codexExtraArg ?? [],
     },
     claude: { bin: o.claudeBin ?? env.AGENTD_CLAUDE_BIN ?? 'claude', extraArgs: o.claudeExtraArg ?? [] },
-    command: { argv: commandBin ? [commandBin, ...commandArgs] : [] },
+    command: { argv: commandBin ? [commandBin, ...commandArgs] : [], protocol: commandProtocol as CommandProtocol },
+    approvals: {
+      policy: approvalPolicy,
+      allow: [...new Set(approvalAllow)],
+      timeoutS: o.approvalTimeout ?? envInt(env, 'AGENTD_APPROVAL_TIMEOUT', 30 * 60, 1),
+    },
     authTokens: [...new Set(authTokens)],
     tokensFile,
     allowedHosts: (o.allowedHost ?? envList(env.AGENTD_ALLOWED_HOSTS)).map(allowedHost),

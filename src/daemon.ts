@@ -11,6 +11,8 @@ import type { Store } from './store/store.js';
 import { buildProviders } from './providers/registry.js';
 import { WorkerPool } from './runtime/pool.js';
 import { RunWatcher } from './runtime/run-watcher.js';
+import { StoreApprovalGate } from './runtime/approval-gate.js';
+import { ApprovalService } from './services/approvals.js';
 import { SessionService } from './services/sessions.js';
 import { RunService } from './services/runs.js';
 import { Access } from './services/access.js';
@@ -62,6 +64,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     let url = '';
     let agentUrl = '';
     const codexInvocation = { profile: config.codex.profile, extra_args: config.codex.extraArgs };
+    const gate = new StoreApprovalGate(store, config.approvals, log);
     const pool = new WorkerPool(store, providers, {
       maxConcurrency: config.maxConcurrency,
       resumeInterrupted: config.resumeInterrupted,
@@ -85,6 +88,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           throw err;
         }
       },
+      approvals: gate,
     }, log);
     const watcher = new RunWatcher(store);
     const access = new Access(store);
@@ -104,6 +108,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     });
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
+    const approvals = new ApprovalService(store, sessions, delegation);
     const s = store;
     const status = async (): Promise<DaemonStatus> => {
       const workers = pool.workers();
@@ -127,6 +132,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         usage: await spend.daemonTotals(),
         budgets: { max_cost_usd_per_session: config.budgets.maxCostUsd || null, max_tokens_per_session: config.budgets.maxTokens || null },
         allowed_roots: config.allowedRoots,
+        open_approvals: await s.countOpenApprovals(),
       };
     };
     const streams = await createStreamContext(store, {
@@ -135,7 +141,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, workspaces, spend, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
+    const deps: GatewayDeps = { sessions, runs, delegation, approvals, workspaces, spend, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
     await app.listen({ host: config.host, port: config.port });
@@ -184,6 +190,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           streams.close();
           await app.close();
           await pool.close();
+          gate.close();
           await s.close();
           lock.release();
         })();

@@ -19,6 +19,7 @@ export interface WorkspaceInput {
   branch?: string;
   allow_dirty?: boolean;
 }
+import type { AnyRequest, ApprovalRequest } from '../protocol/approvals.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -98,7 +99,7 @@ export class AgentdClient {
     return this.request<{ status: string; version: string }>('GET', 'health');
   }
 
-  createSession(input: { title?: string; provider?: string; cwd?: string; max_cost_usd?: number; max_tokens?: number; idempotency_key?: string } & WorkspaceInput) {
+  createSession(input: { title?: string; provider?: string; cwd?: string; max_cost_usd?: number; max_tokens?: number; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session }>('POST', 'sessions', { body: input });
   }
 
@@ -169,7 +170,23 @@ export class AgentdClient {
   }
 
   listRequests(sessionId: string, state?: string) {
-    return this.request<{ requests: EscalationRequest[] }>('GET', `sessions/${encodeURIComponent(sessionId)}/requests`, { query: { state } });
+    return this.request<{ requests: AnyRequest[] }>('GET', `sessions/${encodeURIComponent(sessionId)}/requests`, { query: { state } });
+  }
+
+  inbox(query: { state?: string; limit?: number; cursor?: string }) {
+    return this.request<{ requests: AnyRequest[]; next_cursor: string | null }>('GET', 'requests', { query });
+  }
+
+  getRequest(id: string) {
+    return this.request<{ request: AnyRequest }>('GET', `requests/${encodeURIComponent(id)}`);
+  }
+
+  approveRequest(id: string, input: { for_session?: boolean; message?: string; idempotency_key?: string }) {
+    return this.request<{ request: ApprovalRequest }>('POST', `requests/${encodeURIComponent(id)}/approve`, { body: input });
+  }
+
+  denyRequest(id: string, input: { message?: string; idempotency_key?: string }) {
+    return this.request<{ request: ApprovalRequest }>('POST', `requests/${encodeURIComponent(id)}/deny`, { body: input });
   }
 
   respondToRequest(requestId: string, input: { text: string; idempotency_key?: string }) {

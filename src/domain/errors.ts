@@ -21,6 +21,8 @@ export const ERRORS = {
   state_mismatch: { status: 409, title: 'Run is not in the expected state' },
   idempotency_key_in_flight: { status: 409, title: 'A request with this idempotency key is still in flight' },
   request_already_answered: { status: 409, title: 'Request already answered' },
+  wrong_request_kind: { status: 409, title: 'Request is of another kind' },
+  decision_not_offered: { status: 422, title: 'Decision not offered by this request' },
   run_not_active: { status: 409, title: 'Run is not active' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

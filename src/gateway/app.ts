@@ -12,6 +12,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -94,6 +95,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
   await app.register(workspaceRoutes, { deps });

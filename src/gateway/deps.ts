@@ -3,6 +3,7 @@ import type { RunService } from '../services/runs.js';
 import type { DelegationService } from '../services/delegation.js';
 import type { WorkspaceService } from '../services/workspaces.js';
 import type { SpendService } from '../services/spend.js';
+import type { ApprovalService } from '../services/approvals.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { SignIns } from '../services/sign-ins.js';
 import type { IdempotencyGuard } from './idempotency.js';
@@ -17,6 +18,7 @@ export interface GatewayDeps {
   delegation: DelegationService;
   workspaces: WorkspaceService;
   spend: SpendService;
+  approvals: ApprovalService;
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;
   tokens: TokenRegistry;

@@ -11,7 +11,8 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { RUN_STATES, type RunState } from '../domain/run-states.js';
-import { MessageSchema, Nullable, RequestSchema, RunSchema, RunStateSchema, SessionSchema, Timestamp, WorktreeSchema } from './schemas.js';
+import { MessageSchema, Nullable, RunSchema, RunStateSchema, SessionSchema, Timestamp, WorktreeSchema } from './schemas.js';
+import { AnyRequestSchema, ApprovalRequestSchema } from './approvals.js';
 
 /** What the agent printed, one item; codex's items pass through whole, with more fields by `type`. */
 export interface AgentItem {
@@ -80,18 +81,23 @@ export const EVENT_DATA = {
   ),
   'run.item': Type.Object(
     {
-      phase: Type.Union([Type.Literal('started'), Type.Literal('updated'), Type.Literal('completed')]),
+      phase: Type.Union([Type.Literal('started'), Type.Literal('updated'), Type.Literal('delta'), Type.Literal('completed')], {
+        description: '`delta` (codex): `item.delta` is text to append to the item while it streams; its `completed` item has it whole',
+      }),
       item: AgentItemSchema,
     },
     { description: 'One item of the agent output' },
   ),
   'run.provider_error': Type.Object(
-    { event: Type.Record(Type.String(), Type.Unknown(), { description: "codex's own line, verbatim" }) },
-    { description: 'codex printed a top-level turn.failed or error; the run will fail' },
+    { event: Type.Record(Type.String(), Type.Unknown(), { description: "codex's own words, verbatim: its error notification's params, or the request it refused with the error" }) },
+    { description: 'codex reported a failure it will not retry; the run will fail' },
   ),
   'child.spawned': Type.Object({ session: SessionSchema, run: RunSchema }, { description: 'A child session was spawned from this session' }),
-  'child.request': Type.Object({ request: RequestSchema }, { description: 'A child run escalated to this session' }),
-  'request.answered': Type.Object({ request: RequestSchema }, { description: "A child's escalation was answered" }),
+  'child.request': Type.Object({ request: AnyRequestSchema }, { description: "A child run escalated to this session, or a child's agent asks for approval (kind approval)" }),
+  'request.created': Type.Object({ request: ApprovalRequestSchema }, { description: 'An agent of this session asks for approval and waits (in the asking session)' }),
+  'request.answered': Type.Object({ request: AnyRequestSchema }, {
+    description: "A request was settled: a child's escalation answered, or an approval answered, expired or cancelled (in the asking session and, when routed there, the parent)",
+  }),
   'child.completed': Type.Object(
     {
       child_session_id: Type.String(),

@@ -4,10 +4,16 @@
  * A `title` names a schema: the OpenAPI document lists it once under `components.schemas` and
  * refers to it everywhere else (see src/gateway/openapi/).
  */
-import { Type, type SchemaOptions, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { RUN_STATES } from '../domain/run-states.js';
+import { APPROVAL_POLICIES } from '../domain/approval-policy.js';
 
 export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) => Type.Union([schema, Type.Null()], options);
+
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+/** A union of string literals that keeps its literal type (its `Static` is the union, not `string`). */
+export const literals = <const T extends readonly string[]>(values: T, options?: SchemaOptions): TUnion<Literals<T>> =>
+  Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<Literals<T>>;
 
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
 
@@ -49,6 +55,10 @@ export const SessionSchema = Type.Object(
     worktree: Nullable(WorktreeSchema, { description: 'The git worktree the session works in, when it was created with one or shares its parent\'s' }),
     max_cost_usd: Nullable(Type.Number({ description: "This session's spend limit (with its children), USD; null: the daemon's --max-cost-per-session" })),
     max_tokens: Nullable(Type.Integer({ description: "This session's token limit (with its children); null: the daemon's --max-tokens-per-session" })),
+    approval_policy: Nullable(literals(APPROVAL_POLICIES, {
+      description: "The session's approval policy; null follows the daemon's --approval-policy",
+    })),
+    approval_allow: Type.Array(Type.String(), { description: "Command prefixes or tool names that never ask, added to the daemon's" }),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -208,6 +218,7 @@ export const DaemonStatusSchema = Type.Object({
     max_tokens_per_session: Nullable(Type.Integer()),
   }, { description: "The daemon's default limits per session (with its children); null = none" }),
   allowed_roots: Type.Array(Type.String(), { description: 'Directories sessions may work under; empty: any' }),
+  open_approvals: Type.Integer({ description: 'Approvals waiting for an answer' }),
 }, { title: 'DaemonStatus' });
 export type DaemonStatus = Static<typeof DaemonStatusSchema>;
 
@@ -226,6 +237,11 @@ export const DiagnosticsSchema = Type.Object({
   provider: Type.String(),
   codex_invocation: CodexInvocationSchema,
   likely_issue: Type.String({ description: 'Plain words on why the run is where it is' }),
+  waiting_for_approval: Nullable(Type.Object({
+    request_id: Type.String(),
+    since: Timestamp,
+    text: Type.String({ description: 'what the agent asks' }),
+  }, { description: 'The oldest open approval the run waits for' })),
 }, { title: 'Diagnostics' });
 export type Diagnostics = Static<typeof DiagnosticsSchema>;
 

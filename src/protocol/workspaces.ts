@@ -2,14 +2,14 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable, SessionSchema, UsageTotalsSchema, WorktreeSchema } from './schemas.js';
 
-export const FileChangeSchema = Type.Object(
+export const DiffFileSchema = Type.Object(
   {
     path: Type.String(),
     status: Type.String({ description: 'A added, M modified, D deleted, T type changed (renames show as D + A)' }),
     insertions: Nullable(Type.Integer(), { description: 'null for a binary file' }),
     deletions: Nullable(Type.Integer()),
   },
-  { title: 'FileChange' },
+  { title: 'DiffFile' },
 );
 
 export const WorktreeDiffSchema = Type.Object(
@@ -18,7 +18,7 @@ export const WorktreeDiffSchema = Type.Object(
     head_commit: Type.String({ description: "The branch's commit now" }),
     commits: Type.Integer({ description: 'Commits on the branch since the base' }),
     uncommitted: Type.Boolean({ description: 'The worktree holds changes not committed yet; they are part of this diff' }),
-    files: Type.Array(FileChangeSchema),
+    files: Type.Array(DiffFileSchema),
     insertions: Type.Integer(),
     deletions: Type.Integer(),
     patch: Type.String({ description: 'Unified diff against the base (new files included), cut at 8 MiB' }),

@@ -6,18 +6,13 @@
 import { estimateCost } from '../domain/prices.js';
 import { count, money, optionalCount, type UsageRecord } from '../domain/usage.js';
 import { claudeUsage } from './claude/usage.js';
-import { codexModel } from './codex/model.js';
 import { codexUsage } from './codex/usage.js';
 import type { Provider, TurnOutcome } from './provider.js';
 
-export function usageOfTurn(provider: Provider, outcome: TurnOutcome, env: NodeJS.ProcessEnv): UsageRecord | null {
+export function usageOfTurn(provider: Provider, outcome: TurnOutcome): UsageRecord | null {
   switch (provider.name) {
-    case 'codex': {
-      if (!outcome.usage) return null;
-      const invocation = (provider.invocation?.() ?? {}) as { profile?: string | null; extra_args?: string[] };
-      const model = outcome.model ?? codexModel({ profile: invocation.profile ?? null, extraArgs: invocation.extra_args ?? [] }, env);
-      return codexUsage(outcome.usage, model);
-    }
+    case 'codex':
+      return codexUsage(outcome.usage, outcome.model ?? null);
     case 'claude':
       return claudeUsage(outcome.usage, outcome.costUsd, outcome.model ?? null);
     default:

@@ -1,12 +1,16 @@
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { RunState } from '../domain/run-states.js';
-import type { Provider, TurnOutcome } from '../providers/provider.js';
-import type { BudgetDefaults, NewEvent, RunPatch, Store } from '../store/store.js';
+import type { TurnDriver, TurnIO } from '../providers/conversation.js';
+import type { ExitInfo, Provider, TurnOutcome } from '../providers/provider.js';
+import type { BudgetDefaults, RunPatch, Store } from '../store/store.js';
 import { usageOfTurn } from '../providers/usage.js';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { agentEnvironment } from './agent-env.js';
+import type { ApprovalGate, TurnApprovals } from './approval-gate.js';
+import { IdleTimer } from './idle-timer.js';
 import { processStartTime } from './process-tree.js';
+import { RunOutput } from './run-output.js';
 
 export interface ExecutionSettings {
   runTimeoutS: number;
@@ -18,11 +22,13 @@ export interface ExecutionSettings {
   mintRunToken: (runId: string) => Promise<string>;
   /** Spend limits per session: a run's final write announces any it crosses. */
   budgets: BudgetDefaults;
+  /** Where agents' asks go: allow rules, session grants, the policy, and requests to people. */
+  approvals: ApprovalGate;
 }
 
 /** Why a run is being stopped by us rather than ending by itself. */
 export interface StopRequest {
-  kind: 'cancel' | 'shutdown' | 'timeout';
+  kind: 'cancel' | 'shutdown' | 'timeout' | 'failure';
   reason: string;
 }
 
@@ -34,6 +40,9 @@ export interface ActiveRun {
   pid: number | null;
   stop: StopRequest | null;
   proc: AgentProcess | null;
+  /** Stops the turn for `stop` (set it first): open approvals end, the driver is asked to interrupt,
+   *  then the process group is signalled. Set once the process exists; idempotent. */
+  halt: (() => void) | null;
   /** The process is gone; only the final write remains. */
   exited: boolean;
   /** Settles when the run's final state is written. */
@@ -42,8 +51,9 @@ export interface ActiveRun {
 }
 
 /**
- * Runs one claimed (already `running`) run to its end: spawn the provider's process, turn its
- * stdout into events (batched, in order), store the thread id, and write the final state.
+ * Runs one claimed (already `running`) run to its end: spawn the provider's process and hold the
+ * turn's conversation with it through the provider's driver — what to write, what each stdout
+ * line means, the approvals it asks for — then write the final state.
  */
 export async function executeRun(
   store: Store,
@@ -65,84 +75,114 @@ export async function executeRun(
   }
 
   const threadId = session.thread_ids[provider.name] ?? null;
-  const spec = provider.buildTurn({
+  const resolved = settings.approvals.resolve(session);
+  const ctx = {
     run,
     session,
     threadId,
     env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, await settings.mintRunToken(run.id)),
-  });
-  const parser = provider.createParser();
-
-  // Lines arrive faster than one transaction each can keep up with; collect what arrives within
-  // one turn of the event loop and append it in a single transaction, keeping order.
-  let pending: NewEvent[] = [];
-  let knownThread = threadId;
-  let writes: Promise<unknown> = Promise.resolve();
-  let flushScheduled = false;
-  const flush = () => {
-    flushScheduled = false;
-    const batch = pending;
-    pending = [];
-    writes = writes.then(() => store.appendEvents(run.session_id, run.id, batch)).catch((err: unknown) => log.error({ err, run_id: run.id }, 'cannot store run events'));
+    approvals: resolved,
   };
+  const spec = provider.buildTurn(ctx);
+  const driver = provider.createDriver(ctx);
+  const approvals = settings.approvals.forTurn({ run, session, attempt: run.attempt, approvals: resolved });
+  const output = new RunOutput(store, run.session_id, run.id, log);
+
+  let knownThread = threadId;
   const onLine = (line: string) => {
     if (line.trim() === '') return;
     let result;
     try {
-      result = parser.onLine(line);
+      result = driver.onLine(line);
     } catch (err) {
       log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
       return;
     }
-    if (result.events?.length) pending.push(...result.events);
+    if (result.events?.length) output.push(result.events);
     if (result.threadId && result.threadId !== knownThread) {
-      knownThread = result.threadId;
-      const id = result.threadId;
-      if (pending.length) flush();
-      writes = writes.then(() => store.setThreadId(run.session_id, provider.name, id));
-    }
-    if (pending.length && !flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
+      const id = (knownThread = result.threadId);
+      void output.then(() => store.setThreadId(run.session_id, provider.name, id)).catch((err: unknown) =>
+        log.error({ err, run_id: run.id }, 'cannot store the thread id'));
     }
   };
 
-  let idleTimer: NodeJS.Timeout | undefined;
-  let wallTimer: NodeJS.Timeout | undefined;
-  const stopFor = (stop: StopRequest) => {
-    active.stop ??= stop;
-    active.proc?.terminate(settings.cancelGraceMs);
-  };
-  const proc = startAgentProcess(spec, onLine, () => idleTimer?.refresh());
+  const idle = new IdleTimer(settings.idleTimeoutS, () => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }));
+  // Waiting for a person is not silence: the idle limit is off while an approval is open.
+  approvals.onPendingChange((open) => (open > 0 ? idle.pause() : idle.resume()));
+  const proc = startAgentProcess(spec, onLine, () => idle.touch());
   active.proc = proc;
   active.pid = proc.pid ?? null;
+
+  let graceTimer: NodeJS.Timeout | undefined;
+  let halted = false;
+  // A driver is never asked to interrupt a turn it has not started (a cancel during the spawn).
+  let driverStarted = false;
+  const halt = () => {
+    if (halted || active.exited || !active.stop) return;
+    halted = true;
+    const stop = active.stop;
+    void (async () => {
+      // Open approvals end first, and their answers (cancel, or deny on shutdown) reach the driver
+      // — promise callbacks, run before the next macrotask — before it is asked to interrupt.
+      await output.then(() => approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason)).catch((err: unknown) =>
+        log.error({ err, run_id: run.id }, 'cannot close the open approvals of a stopping run'));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (active.exited) return;
+      let interrupting = false;
+      try {
+        interrupting = driverStarted && driver.interrupt();
+      } catch (err) {
+        log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
+      }
+      if (!interrupting) return proc.terminate(settings.cancelGraceMs);
+      // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
+      graceTimer = setTimeout(() => proc.terminate(settings.cancelGraceMs), settings.cancelGraceMs);
+      graceTimer.unref();
+    })();
+  };
+  const stopFor = (stop: StopRequest) => {
+    active.stop ??= stop;
+    halt();
+  };
+  active.halt = halt;
+
   if (proc.pid !== undefined) {
     await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
+    startDriver(driver, ioFor(proc, output, approvals, log, run.id), () => stopFor({ kind: 'failure', reason: `the ${provider.name} driver failed to start the turn` }), log, run.id);
+    driverStarted = true;
   }
-  if (settings.runTimeoutS > 0) {
-    wallTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000);
-  }
-  if (settings.idleTimeoutS > 0) {
-    idleTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }), settings.idleTimeoutS * 1000);
-  }
+  const wallTimer = settings.runTimeoutS > 0
+    ? setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000)
+    : undefined;
+  idle.start();
   // A cancel that raced the spawn: the process exists now, so stop it.
-  if (active.stop) proc.terminate(settings.cancelGraceMs);
+  if (active.stop) halt();
 
-  let exit;
+  let exit: ExitInfo;
   try {
     exit = await proc.exited;
   } finally {
     active.exited = true;
     clearTimeout(wallTimer);
-    clearTimeout(idleTimer);
+    clearTimeout(graceTimer);
+    idle.stop();
   }
-  if (pending.length) flush();
-  await writes;
+  // The agent is gone: whatever it still waited for can no longer be carried out.
+  const stopped = active.stop as StopRequest | null;
+  await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
+    log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
+  await output.settled();
 
-  const outcome: TurnOutcome = parser.finish(exit);
+  let outcome: TurnOutcome;
+  try {
+    outcome = driver.finish(exit);
+  } catch (err) {
+    log.error({ err, run_id: run.id }, 'provider driver failed to finish the turn');
+    outcome = { status: 'failed', finalText: null, usage: null, costUsd: null, error: `the ${provider.name} driver failed: ${(err as Error).message}` };
+  }
   const patch: RunPatch = {
     exit_code: exit.code,
-    usage: usageOfTurn(provider, outcome, spec.env),
+    usage: usageOfTurn(provider, outcome),
     final_text: outcome.finalText,
   };
   // Re-read: a cancel or a timer may have set it while the process ran.
@@ -153,6 +193,34 @@ export async function executeRun(
     await finish(store, active, 'completed', patch, log, undefined, settings.budgets);
   } else {
     await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined, settings.budgets);
+  }
+}
+
+/** What the driver may do with the process: write, close its input, ask for approval. */
+function ioFor(proc: AgentProcess, output: RunOutput, approvals: TurnApprovals, log: Logger, runId: string): TurnIO {
+  return {
+    send: (line) => proc.write(`${line}\n`),
+    write: (text) => proc.write(text),
+    endInput: () => proc.endInput(),
+    askApproval(ask) {
+      // Recorded after the events before it, so the log shows the ask where the agent made it.
+      return output.then(() => approvals.record(ask)).then(
+        (recorded) => recorded.decision,
+        (err: unknown) => {
+          log.error({ err, run_id: runId }, 'cannot record an approval; denying it');
+          return { decision: 'deny' as const, message: 'agentd could not record this approval, so it is denied' };
+        },
+      );
+    },
+  };
+}
+
+function startDriver(driver: TurnDriver, io: TurnIO, onFailure: () => void, log: Logger, runId: string): void {
+  try {
+    driver.start(io);
+  } catch (err) {
+    log.error({ err, run_id: runId }, 'provider driver failed to start the turn');
+    onFailure();
   }
 }
 

@@ -79,7 +79,7 @@ export class WorkerPool implements Runtime {
     const active = this.active.get(runId);
     if (!active?.proc || active.stop || active.exited) return;
     active.stop = { kind: 'cancel', reason: `run ended elsewhere (${type})` };
-    active.proc.terminate(this.opts.cancelGraceMs);
+    active.halt?.();
   }
 
   workers(): Worker[] {
@@ -134,7 +134,10 @@ export class WorkerPool implements Runtime {
       });
       return null;
     }
-    const active: ActiveRun = { runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, exited: false, done: Promise.resolve(), startedAt: Date.now() };
+    const active: ActiveRun = {
+      runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null,
+      exited: false, done: Promise.resolve(), startedAt: Date.now(),
+    };
     slot.active = active;
     this.active.set(run.id, active);
     try {
@@ -164,7 +167,7 @@ export class WorkerPool implements Runtime {
       const active = this.active.get(runId);
       if (active) {
         active.stop ??= { kind: 'cancel', reason };
-        active.proc?.terminate(this.opts.cancelGraceMs);
+        active.halt?.();
         await active.done;
         return this.currentRun(runId);
       }
@@ -210,7 +213,7 @@ export class WorkerPool implements Runtime {
     const running = [...this.active.values()];
     for (const active of running) {
       active.stop ??= { kind: 'shutdown', reason: 'the daemon shut down while the run was active' };
-      active.proc?.terminate(this.opts.cancelGraceMs);
+      active.halt?.();
     }
     await Promise.all(running.map((a) => a.done));
   }

@@ -2,18 +2,28 @@ import type { Logger } from 'pino';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import { isProcessAlive, processStartTime, signalTree } from './process-tree.js';
+import { answeredBy } from '../protocol/approvals.js';
 
 /**
  * At start, no run may stay `running` from a daemon that is gone: its process tree is killed if
  * still alive, it becomes `interrupted` with the reason, then `failed` — or `queued` again when
  * --resume-interrupted is set and its provider can continue the session's thread. Queued runs
- * are left alone; the pool runs them.
+ * are left alone; the pool runs them. An approval left open cannot be answered any more (its
+ * agent waited on a pipe that died with the daemon, and neither CLI asks again): it is recorded
+ * `expired`, denied, and its run follows the same rules.
  */
 export async function recoverInterruptedRuns(
   store: Store,
   providers: Map<string, Provider>,
   opts: { resumeInterrupted: boolean; log: Logger },
 ): Promise<void> {
+  const expired = await store.settleOpenApprovals(null, {
+    state: 'expired',
+    decision: 'deny',
+    message: 'agentd stopped while this approval was open (crash or restart); it was denied and nothing it asked for ran',
+    answered_by: answeredBy('daemon_stopped'),
+  });
+  if (expired.length) opts.log.warn({ count: expired.length }, 'expired the approvals a previous daemon left open');
   for (const run of await store.listRunsByState('running')) {
     // Only our own agent: after a reboot the stored pgid may belong to something else entirely.
     const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);

@@ -106,6 +106,13 @@ export class DelegationService {
   }
 
   async respond(principal: Principal, id: string, text: string, idem?: IdempotencyWrite) {
+    const approval = await this.store.getApproval(id);
+    if (approval) {
+      await this.sessions.visible(principal, approval.session_id).catch(() => {
+        throw new AppError('request_not_found', `request ${id} does not exist`);
+      });
+      throw new AppError('wrong_request_kind', `request ${id} is an approval: answer it with POST /requests/${id}/approve or /deny`, { kind: 'approval' });
+    }
     const request = await this.getRequest(principal, id);
     await this.access.requireBelow(principal, request.child_session_id, 'answer requests of');
     const child = await this.store.getSession(request.child_session_id);

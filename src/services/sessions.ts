@@ -6,6 +6,7 @@ import type { Principal } from '../domain/principal.js';
 import type { Access } from './access.js';
 import type { WorkspaceService, WorktreeRequest } from './workspaces.js';
 import type { SpendService } from './spend.js';
+import type { ApprovalPolicy } from '../domain/approval-policy.js';
 
 export interface SessionServiceOptions {
   defaultProvider: string;
@@ -20,6 +21,8 @@ export interface CreateSessionInput extends WorktreeRequest {
   title?: string | undefined;
   provider?: string | undefined;
   cwd?: string | undefined;
+  approval_policy?: ApprovalPolicy | undefined;
+  approval_allow?: string[] | undefined;
   max_cost_usd?: number | undefined;
   max_tokens?: number | undefined;
 }
@@ -71,7 +74,12 @@ export class SessionService {
     this.checkProvider(provider);
     const wantsWorktree = this.opts.workspaces.wants(input);
     const cwd = this.opts.workspaces.placeCwd(principal, input.cwd ?? this.opts.defaultCwd, this.opts.defaultCwd);
-    const base = { title: input.title ?? null, provider, owner: principal.id, max_cost_usd: input.max_cost_usd ?? null, max_tokens: input.max_tokens ?? null };
+    const base = {
+      title: input.title ?? null, provider, owner: principal.id,
+      approval_policy: input.approval_policy ?? null,
+      approval_allow: [...new Set((input.approval_allow ?? []).map((rule) => rule.trim()).filter(Boolean))],
+      max_cost_usd: input.max_cost_usd ?? null, max_tokens: input.max_tokens ?? null,
+    };
     if (!wantsWorktree) return { session: await this.store.createSession({ ...base, cwd }, idem) };
     // The id names the worktree's directory and branch, so it is chosen before the insert.
     const id = newId('ses');

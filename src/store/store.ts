@@ -5,6 +5,8 @@
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session, UsageTotals, Worktree } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
+import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalState, Grant } from '../domain/approval-policy.js';
+import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
 import type { NewEvent } from '../protocol/events.js';
 import type { SignInStore } from './sign-ins.js';
 
@@ -36,6 +38,9 @@ export interface NewSession {
   worktree?: Omit<Worktree, 'removed_at'> | null;
   max_cost_usd?: number | null;
   max_tokens?: number | null;
+  /** Unset: a child inherits its parent's; a root session follows the daemon's (null). */
+  approval_policy?: ApprovalPolicy | null;
+  approval_allow?: string[];
 }
 
 export interface NewRun {
@@ -123,6 +128,19 @@ export interface SessionScope {
   root_session_id: string;
 }
 
+export interface ApprovalFilter {
+  state?: string | undefined;
+  /** Only approvals asked by runs of this session. */
+  sessionId?: string;
+  /** Only approvals routed to this (parent) session. */
+  parentSessionId?: string;
+  runId?: string;
+  /** Only approvals in sessions of this owner. */
+  owner?: string;
+  afterId?: string | undefined;
+  limit?: number;
+}
+
 export interface SpawnInput {
   /** Chosen before the insert when the child's worktree is named after it. */
   id?: string;
@@ -139,6 +157,31 @@ export interface SpawnInput {
 export interface SpawnLimits {
   maxDepth: number;
   maxChildren: number;
+}
+
+/** An ask as stored (see providers/conversation.ts ApprovalAsk). */
+export interface NewApproval {
+  runId: string;
+  attempt: number;
+  key: string;
+  action: ApprovalAction;
+  command: string | null;
+  cwd: string | null;
+  tool: string | null;
+  input: unknown;
+  changes: { path: string; kind: string; diff: string | null }[] | null;
+  reason: string | null;
+  decisions: ApprovalDecisionKind[];
+  text: string;
+}
+
+/** How an approval ends. An `approve_for_session` answer carries the grants it makes. */
+export interface ApprovalOutcome {
+  state: Exclude<ApprovalState, 'open'>;
+  decision: ApprovalDecisionKind | null;
+  message: string | null;
+  answered_by: AnsweredBy;
+  grants?: Grant[];
 }
 
 export type EventsListener = (events: AgentEvent[]) => void;
@@ -215,5 +258,22 @@ export interface Store {
   usageTotals(scope: UsageScope): Promise<UsageTotals>;
   /** Each session's own usage (children not added in), most recently active first. */
   usageBySession(scope: UsageScope, limit: number): Promise<SessionUsageRow[]>;
+  // Approvals (see sqlite/approvals.ts): each write one transaction with its events.
+  /**
+   * Records an ask: open (with `request.created`, and `child.request` in the parent session of a
+   * child), or born settled when `outcome` is given (`request.answered` only). The same key within
+   * the same attempt of the run returns the existing approval with `created: false`.
+   */
+  recordApproval(input: NewApproval, outcome?: ApprovalOutcome): Promise<{ request: ApprovalRequest; created: boolean }>;
+  /** Settles an open approval (`request_already_answered` otherwise) with `request.answered`. */
+  settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite): Promise<ApprovalRequest>;
+  /** Settles every open approval of a run (all runs when null) the same way; returns those settled. */
+  settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome): Promise<ApprovalRequest[]>;
+  getApproval(id: string): Promise<ApprovalRequest | undefined>;
+  listApprovals(filter: ApprovalFilter): Promise<ApprovalRequest[]>;
+  listGrants(sessionId: string): Promise<Grant[]>;
+  countOpenApprovals(): Promise<number>;
+  /** Escalations (not approvals) of sessions owned by `owner`, for the inbox. */
+  listEscalationsForOwner(owner: string, filter: { state?: string | undefined; afterId?: string | undefined; limit: number }): Promise<EscalationRequest[]>;
   runIdForToken(tokenHash: string): Promise<string | undefined>;
 }

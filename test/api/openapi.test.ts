@@ -118,7 +118,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('declares Idempotency-Key where it is honoured, and the headers responses carry', async () => {
-    const idempotent = ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest'];
+    const idempotent = ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'approveRequest', 'denyRequest'];
     for (const { op } of operations) {
       const declared = !!param(op, 'Idempotency-Key');
       expect(declared, op.operationId).toBe(idempotent.includes(op.operationId));

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { resolve } from 'node:path';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
@@ -24,8 +24,10 @@ export function sessionCommand(): Command {
     .option('--allow-dirty', 'with --worktree: go ahead although the repository has uncommitted changes (they stay behind)')
     .option('--max-cost <usd>', 'spend limit of this session with its children (default: the daemon\'s; 0: none)', nonNegativeNumber)
     .option('--max-tokens <n>', 'token limit of this session with its children (default: the daemon\'s; 0: none)', positiveIntOrZero)
+    .addOption(new Option('--approval-policy <policy>', "what asks before it runs (default: the daemon's --approval-policy)").choices(['default', 'ask', 'auto', 'deny']))
+    .option('--approval-allow <rule>', 'a command prefix or tool name that never asks, repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--idempotency-key <key>', 'retry-safe creation')
-    .action(async (opts: { title?: string; provider?: string; cwd?: string; worktree?: boolean; branch?: string; allowDirty?: boolean; maxCost?: number; maxTokens?: number; idempotencyKey?: string }, cmd: Command) => {
+    .action(async (opts: { title?: string; provider?: string; cwd?: string; worktree?: boolean; branch?: string; allowDirty?: boolean; maxCost?: number; maxTokens?: number; approvalPolicy?: string; approvalAllow?: string[]; idempotencyKey?: string }, cmd: Command) => {
       if (!opts.worktree && (opts.branch !== undefined || opts.allowDirty)) cmd.error('error: --branch and --allow-dirty go with --worktree');
       const { client, out } = contextOf(cmd);
       const result = await client.createSession({
@@ -38,6 +40,8 @@ export function sessionCommand(): Command {
         ...(opts.allowDirty && { allow_dirty: true }),
         ...(opts.maxCost !== undefined && { max_cost_usd: opts.maxCost }),
         ...(opts.maxTokens !== undefined && { max_tokens: opts.maxTokens }),
+        ...(opts.approvalPolicy !== undefined && { approval_policy: opts.approvalPolicy }),
+        ...(opts.approvalAllow !== undefined && { approval_allow: opts.approvalAllow }),
         ...(opts.idempotencyKey !== undefined && { idempotency_key: opts.idempotencyKey }),
       });
       emit(result, out, sessionText);

@@ -113,11 +113,14 @@ const ANSWERABLE = new Set(['approval_request', 'permission_request', 'question'
 function renderRequest(data: Record<string, any>, _event: AgentEvent, state: RenderState): string {
   const r = (data.request ?? {}) as Item;
   const { paint } = state;
-  const from = r.child_session_id ? ` from ${r.child_session_id}` : '';
+  const asker = r.child_session_id ?? (r.kind === 'approval' && r.parent_session_id ? r.session_id : null);
+  const from = asker ? ` from ${asker}` : '';
   if (r.state !== 'open') return `${paint.dim(`${r.kind}${from}: ${oneLine(r.text)}`)}\n`;
-  const answer = ANSWERABLE.has(String(r.kind))
-    ? `agentctl requests respond --request-id ${r.id} --text "…"`
-    : 'see agentctl requests --help';
+  const answer = r.kind === 'approval'
+    ? `agentctl requests approve ${r.id}  (or: requests deny ${r.id} --message "…")`
+    : ANSWERABLE.has(String(r.kind))
+      ? `agentctl requests respond --request-id ${r.id} --text "…"`
+      : 'see agentctl requests --help';
   return `${paint.yellow('?')} ${paint.bold(String(r.kind))} ${r.id}${from}: ${oneLine(r.text, 400)}\n  answer: ${answer}\n`;
 }
 
@@ -129,7 +132,14 @@ const EVENTS: Record<string, EventRenderer> = {
   'child.completed': (data, _e, state) =>
     `${state.paint.dim(`child ${data.child_session_id} ${data.state}${data.final_text ? `: ${oneLine(data.final_text)}` : data.error ? `: ${oneLine(data.error)}` : ''}`)}\n`,
   'child.request': renderRequest,
-  'request.answered': (data, _e, state) => `${state.paint.dim(`${data.request?.id} answered: ${oneLine(data.request?.answer_text)}`)}\n`,
+  // An agent's approval prompt (in the asking session; `child.request` carries it to a parent).
+  'request.created': renderRequest,
+  'request.answered': (data, _e, state) => {
+    const r = (data.request ?? {}) as Item;
+    if (r.kind !== 'approval') return `${state.paint.dim(`${r.id} answered: ${oneLine(r.answer_text)}`)}\n`;
+    const outcome = r.state === 'answered' ? r.decision : r.state;
+    return `${state.paint.dim(`${r.id} ${outcome}${r.answered_by ? ` by ${r.answered_by.kind}` : ''}: ${oneLine(r.text)}${r.message ? ` (${oneLine(r.message)})` : ''}`)}\n`;
+  },
   // Shown elsewhere: the prompt was typed by the caller, the final text already streamed as items.
   'message.created': () => '',
   'run.process': () => '',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
+import { AnyRequestSchema, RequestStateSchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 import { ADMISSION_PROBLEMS, WORKTREE_PROBLEMS, WorktreeFields } from './sessions.js';
 
@@ -105,14 +106,14 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     {
       schema: {
         operationId: 'listRequests',
-        summary: 'Escalations addressed to this session',
+        summary: "Requests addressed to this session: its children's escalations and approvals",
         params: Id,
-        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')])) }),
+        querystring: Type.Object({ state: Type.Optional(RequestStateSchema) }),
         problems: ['session_not_found'],
-        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }) },
+        response: { 200: Type.Object({ requests: Type.Array(AnyRequestSchema) }) },
       },
     },
-    async (request) => ({ requests: await d.listRequests(request.principal, request.params.id, request.query.state) }),
+    async (request) => ({ requests: await deps.approvals.listForSession(request.principal, request.params.id, request.query.state) }),
   );
 
   app.get(
@@ -120,13 +121,13 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     {
       schema: {
         operationId: 'getRequest',
-        summary: 'One escalation',
+        summary: 'One request: an escalation or an approval',
         params: Id,
         problems: ['request_not_found'],
-        response: { 200: Type.Object({ request: RequestSchema }) },
+        response: { 200: Type.Object({ request: AnyRequestSchema }) },
       },
     },
-    async (request) => ({ request: await d.getRequest(request.principal, request.params.id) }),
+    async (request) => ({ request: await deps.approvals.get(request.principal, request.params.id) }),
   );
 
   app.post(
@@ -138,7 +139,7 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
         params: Id,
         headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        problems: ['request_not_found', 'forbidden', 'request_already_answered', ...ADMISSION_PROBLEMS],
+        problems: ['request_not_found', 'forbidden', 'request_already_answered', 'wrong_request_kind', ...ADMISSION_PROBLEMS],
         response: { 201: Answered },
       },
     },

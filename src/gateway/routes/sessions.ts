@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
+import { ApprovalPolicySchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 import { SessionReportSchema } from '../../protocol/workspaces.js';
 
@@ -42,6 +43,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
               ...WorktreeFields,
               max_cost_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9, description: "Spend limit of this session with its children, USD (default: the daemon's; 0: none)" })),
               max_tokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e15, description: "Token limit of this session with its children (default: the daemon's; 0: none)" })),
+              approval_policy: Type.Optional(ApprovalPolicySchema),
+              approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
             },
             { additionalProperties: false, default: {}, description: 'Optional: an absent body is {}' },

@@ -1,4 +1,5 @@
 import type { Provider, TurnContext } from '../provider.js';
+import { oneShotDriver } from '../one-shot-driver.js';
 import { ClaudeParser } from './parse.js';
 
 export interface ClaudeOptions {
@@ -20,11 +21,11 @@ export class ClaudeProvider implements Provider {
     const argv = [this.opts.bin, '-p', '--output-format', 'stream-json', '--verbose'];
     if (ctx.threadId) argv.push('--resume', ctx.threadId);
     argv.push(...this.opts.extraArgs);
-    // The prompt goes on stdin: print mode reads it there, and no prompt text can be taken for a flag.
-    return { argv, env: ctx.env, cwd: ctx.session.cwd, stdin: ctx.run.prompt };
+    return { argv, env: ctx.env, cwd: ctx.session.cwd };
   }
 
-  createParser() {
-    return new ClaudeParser();
+  createDriver(ctx: TurnContext) {
+    // The prompt goes on stdin: print mode reads it there, and no prompt text can be taken for a flag.
+    return oneShotDriver(new ClaudeParser(), ctx.run.prompt);
   }
 }

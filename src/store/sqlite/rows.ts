@@ -24,6 +24,8 @@ export interface SessionRow {
   worktree_removed_at: string | null;
   max_cost_usd: number | null;
   max_tokens: number | null;
+  approval_policy: Session['approval_policy'];
+  approval_allow: string;
   created_at: string;
   updated_at: string;
 }
@@ -63,6 +65,8 @@ export function toSession(row: SessionRow): Session {
     depth: row.depth,
     thread_ids: JSON.parse(row.thread_ids) as Record<string, string>,
     last_seq: row.last_seq,
+    approval_policy: row.approval_policy,
+    approval_allow: JSON.parse(row.approval_allow) as string[],
     worktree: row.worktree_path === null ? null : {
       path: row.worktree_path,
       branch: row.worktree_branch!,

@@ -30,6 +30,8 @@ import {
   announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
+import * as approvals from './approvals.js';
+import type { ApprovalFilter, ApprovalOutcome, NewApproval } from '../store.js';
 
 const now = () => new Date().toISOString();
 
@@ -63,8 +65,9 @@ export class SqliteStore implements Store {
       ),
       pruneIdem: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
       insertSession: db.prepare(`INSERT INTO sessions (id, title, provider, cwd, owner, parent_session_id, parent_run_id,
-        root_session_id, depth, created_at, updated_at, worktree_path, worktree_branch, worktree_base, worktree_repository,
-        worktree_owner, max_cost_usd, max_tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        root_session_id, depth, approval_policy, approval_allow, created_at, updated_at, worktree_path, worktree_branch,
+        worktree_base, worktree_repository, worktree_owner, max_cost_usd, max_tokens)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       listSessions: db.prepare('SELECT * FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       setThreadIds: db.prepare('UPDATE sessions SET thread_ids = ?, updated_at = ? WHERE id = ?'),
@@ -177,14 +180,19 @@ export class SqliteStore implements Store {
     const ts = now();
     let root = id;
     let depth = 0;
+    // A child takes its parent's approval policy and rules: spawning cannot loosen them.
+    let policy = input.approval_policy ?? null;
+    let allow = JSON.stringify(input.approval_allow ?? []);
     if (input.parent_session_id) {
       const parent = this.sessionRow(input.parent_session_id);
       root = parent.root_session_id;
       depth = parent.depth + 1;
+      if (input.approval_policy === undefined) policy = parent.approval_policy;
+      if (input.approval_allow === undefined) allow = parent.approval_allow;
     }
     const wt = input.worktree ?? null;
     this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
-      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, ts, ts,
+      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, policy, allow, ts, ts,
       wt?.path ?? null, wt?.branch ?? null, wt?.base_commit ?? null, wt?.repository ?? null, wt ? wt.owner_session_id || id : null,
       input.max_cost_usd ?? null, input.max_tokens ?? null);
     tx.emit(id, null, [{ type: 'session.created', data: { session: toSession(this.sessionRow(id)) } }]);
@@ -442,5 +450,17 @@ export class SqliteStore implements Store {
 
   async runIdForToken(tokenHash: string) {
     return runIdForToken(this, tokenHash);
+  }
+
+  // Approvals: the SQL and its transactions are in approvals.ts.
+  async recordApproval(input: NewApproval, outcome?: ApprovalOutcome) { return approvals.recordApproval(this, input, outcome); }
+  async settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite) { return approvals.settleApproval(this, id, outcome, idem); }
+  async settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome) { return approvals.settleOpenApprovals(this, runId, outcome); }
+  async getApproval(id: string) { return approvals.getApproval(this, id); }
+  async listApprovals(filter: ApprovalFilter) { return approvals.listApprovals(this, filter); }
+  async listGrants(sessionId: string) { return approvals.listGrants(this, sessionId); }
+  async countOpenApprovals() { return approvals.countOpenApprovals(this); }
+  async listEscalationsForOwner(owner: string, filter: { state?: string | undefined; afterId?: string | undefined; limit: number }) {
+    return approvals.listEscalationsForOwner(this, owner, filter);
   }
 }

@@ -87,6 +87,20 @@ describe('RunRenderer (what message send --follow prints)', () => {
     );
   });
 
+  it("shows an agent's approval prompt with the commands that answer it, and how it ended", () => {
+    const r = new RunRenderer(paint(false));
+    const request = { id: 'req_9', kind: 'approval', session_id: 'ses_1', parent_session_id: null, text: 'run `npm test` in /repo', state: 'open' };
+    expect(r.render(event('request.created', { request }))).toBe(
+      '? approval req_9: run `npm test` in /repo\n  answer: agentctl requests approve req_9  (or: requests deny req_9 --message "…")\n',
+    );
+    const denied = { ...request, state: 'answered', decision: 'deny', message: 'not now', answered_by: { kind: 'person' } };
+    expect(r.render(event('request.answered', { request: denied }))).toBe('req_9 deny by person: run `npm test` in /repo (not now)\n');
+    const expired = { ...request, state: 'expired', decision: 'deny', answered_by: { kind: 'timeout' } };
+    expect(r.render(event('request.answered', { request: expired }))).toBe('req_9 expired by timeout: run `npm test` in /repo\n');
+    const fromChild = { ...request, session_id: 'ses_child', parent_session_id: 'ses_1' };
+    expect(r.render(event('child.request', { request: fromChild }))).toContain('? approval req_9 from ses_child: run `npm test` in /repo\n');
+  });
+
   it('never hides an event it does not know: a one-line summary', () => {
     const r = new RunRenderer(paint(false));
     expect(r.render(event('run.something_new', { a: 1 }))).toBe('run.something_new: {"a":1}\n');
