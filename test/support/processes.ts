@@ -14,9 +14,10 @@ export interface CliResult {
 }
 
 /** Runs agentctl to completion with argv (no shell) and the given environment additions. */
-export function agentctl(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+export function agentctl(args: string[], env: Record<string, string | undefined> = {}, input?: string, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [AGENTCTL_BIN, ...args], {
+      ...(cwd ? { cwd } : {}),
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
