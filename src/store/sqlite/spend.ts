@@ -42,7 +42,7 @@ function statement(db: Database.Database, sql: string): Database.Statement {
   return stmt;
 }
 
-function scoped(scope: UsageScope, select: string, tail = ''): { sql: string; params: unknown[] } {
+function scoped(scope: UsageScope, select: string, tail = '', joinSessions = false): { sql: string; params: unknown[] } {
   const where = ['(r.input_tokens IS NOT NULL OR r.cost_usd IS NOT NULL)'];
   const params: unknown[] = [];
   let prefix = '';
@@ -63,7 +63,9 @@ function scoped(scope: UsageScope, select: string, tail = ''): { sql: string; pa
     where.push('r.ended_at >= ?');
     params.push(scope.since);
   }
-  return { sql: `${prefix}SELECT ${select} FROM runs r JOIN sessions s ON s.id = r.session_id WHERE ${where.join(' AND ')} ${tail}`, params };
+  // Only an owner filter or session columns need the sessions table; the rest reads the runs_usage index.
+  const join = scope.owner !== undefined || joinSessions ? 'JOIN sessions s ON s.id = r.session_id' : '';
+  return { sql: `${prefix}SELECT ${select} FROM runs r ${join} WHERE ${where.join(' AND ')} ${tail}`, params };
 }
 
 interface TotalsRow extends Omit<UsageTotals, 'estimated' | 'total_tokens'> {
@@ -95,6 +97,7 @@ export function usageBySession(store: SqliteStore, scope: UsageScope, limit: num
     `r.session_id AS session_id, s.title AS title, s.provider AS provider, s.parent_session_id AS parent_session_id,
      max(r.ended_at) AS last_ended_at, ${TOTALS}`,
     'GROUP BY r.session_id ORDER BY last_ended_at DESC, r.session_id DESC LIMIT ?',
+    true,
   );
   const rows = statement(store.db, sql).all(...params, limit) as (TotalsRow & Pick<SessionUsageRow, 'session_id' | 'title' | 'provider' | 'parent_session_id' | 'last_ended_at'>)[];
   return rows.map((row) => ({
