@@ -64,7 +64,7 @@ describe('claude', () => {
   let d: TestDaemon;
   beforeAll(async () => {
     cli = await claudeEnv(server);
-    d = await startTestDaemon({ agentEnv: cli.env, claude: { bin: CLAUDE_BIN, extraArgs: ['--allowedTools', 'Bash'] } });
+    d = await startTestDaemon({ agentEnv: cli.env, claude: { bin: CLAUDE_BIN, extraArgs: [] } });
   }, 60_000);
   afterAll(async () => {
     await d?.close();
