@@ -31,3 +31,14 @@ export function optionalCount(value: unknown): number | null {
 export function money(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 }
+
+/** Daemon-wide spend limits per session (with its children); 0 = none. A session may set its own. */
+export interface BudgetDefaults {
+  maxCostUsd: number;
+  maxTokens: number;
+}
+
+/** The limits in force for a session: its own, else the daemon's; 0 means none. */
+export function limitsOf(session: { max_cost_usd: number | null; max_tokens: number | null }, defaults: BudgetDefaults): BudgetDefaults {
+  return { maxCostUsd: session.max_cost_usd ?? defaults.maxCostUsd, maxTokens: session.max_tokens ?? defaults.maxTokens };
+}

@@ -6,7 +6,8 @@ import { AppError } from '../domain/errors.js';
 import type { Principal } from '../domain/principal.js';
 import { PRICES_AS_OF } from '../domain/prices.js';
 import type { Session, UsageTotals } from '../protocol/schemas.js';
-import type { BudgetDefaults, SessionUsageRow, Store } from '../store/store.js';
+import { limitsOf, type BudgetDefaults } from '../domain/usage.js';
+import type { SessionUsageRow, Store } from '../store/store.js';
 
 export interface BudgetReport {
   /** The limits in force: the session's own, else the daemon's; null = none. */
@@ -22,8 +23,8 @@ export class SpendService {
     readonly defaults: BudgetDefaults,
   ) {}
 
-  private limits(session: Session): { maxCostUsd: number; maxTokens: number } {
-    return { maxCostUsd: session.max_cost_usd ?? this.defaults.maxCostUsd, maxTokens: session.max_tokens ?? this.defaults.maxTokens };
+  private limits(session: Session): BudgetDefaults {
+    return limitsOf(session, this.defaults);
   }
 
   /** The limit `totals` has reached under the session's limits, if any. */

@@ -9,6 +9,7 @@ import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalStat
 import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
 import type { NewEvent } from '../protocol/events.js';
 import type { SignInStore } from './sign-ins.js';
+import type { BudgetDefaults, UsageRecord } from '../domain/usage.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -69,15 +70,8 @@ export interface RunPatch {
   final_text?: string | null;
 }
 
-/** A run's usage as recorded (see domain/usage.ts). */
-export type { UsageRecord } from '../domain/usage.js';
-import type { UsageRecord } from '../domain/usage.js';
-
-/** Daemon-wide spend limits per session (with its children); 0 = none. A session may set its own. */
-export interface BudgetDefaults {
-  maxCostUsd: number;
-  maxTokens: number;
-}
+/** A run's usage as recorded, and the daemon's budget defaults (see domain/usage.ts). */
+export type { BudgetDefaults, UsageRecord } from '../domain/usage.js';
 
 /** Which runs a usage total covers. */
 export interface UsageScope {

@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Run, Session, UsageTotals } from '../../protocol/schemas.js';
-import type { BudgetDefaults, SessionUsageRow, UsageRecord, UsageScope } from '../store.js';
+import { limitsOf, type BudgetDefaults } from '../../domain/usage.js';
+import type { SessionUsageRow, UsageRecord, UsageScope } from '../store.js';
 import { toSession } from './rows.js';
 import type { SqliteStore, Tx } from './sqlite-store.js';
 
@@ -108,11 +109,6 @@ export function usageBySession(store: SqliteStore, scope: UsageScope, limit: num
     last_ended_at: row.last_ended_at,
     ...toTotals(row),
   }));
-}
-
-/** The limits in force for a session: its own, else the daemon's; 0 means none. */
-export function limitsOf(session: Pick<Session, 'max_cost_usd' | 'max_tokens'>, defaults: BudgetDefaults): { maxCostUsd: number; maxTokens: number } {
-  return { maxCostUsd: session.max_cost_usd ?? defaults.maxCostUsd, maxTokens: session.max_tokens ?? defaults.maxTokens };
 }
 
 /**
