@@ -48,7 +48,9 @@ export function sessionText({ session }: { session: Session }): string {
 
 export function sessionListText({ sessions, next_cursor }: { sessions: Session[]; next_cursor: string | null }): string {
   if (sessions.length === 0) return 'no sessions';
-  const lines = sessions.map((s) => `${s.id}  ${s.provider.padEnd(7)}  ${s.created_at}  ${s.title ?? ''}`.trimEnd());
+  // A worktree session shows its branch: several of them are usually the same repository.
+  const branch = (s: Session) => (s.worktree ? `[${s.worktree.branch}${s.worktree.removed_at ? ', removed' : ''}]  ` : '');
+  const lines = sessions.map((s) => `${s.id}  ${s.provider.padEnd(7)}  ${s.created_at}  ${branch(s)}${s.title ?? ''}`.trimEnd());
   if (next_cursor) lines.push(`(more: --cursor ${next_cursor})`);
   return lines.join('\n');
 }

@@ -32,6 +32,8 @@ describe('agentctl session create --worktree, session diff, session worktree rem
     const session = JSON.parse(created.stdout).session;
     expect(session.worktree).toMatchObject({ branch: 'cli-work', repository: r.dir });
     expect(session.cwd).toBe(join(session.worktree.path, 'src'));
+    const list = await agentctl(['session', 'list'], env);
+    expect(list.stdout).toMatch(new RegExp(`^${session.id}  command  \\S+  \\[cli-work\\]$`, 'm'));
     expect((await run(session.id, 'write app.txt app v2 ; write new.txt fresh')).code).toBe(0);
 
     const patch = await agentctl(['session', 'diff', session.id], env);

@@ -124,6 +124,9 @@ describe('budgets', () => {
     expect(announced.map((e: any) => [e.run_id, e.data])).toEqual([
       [crossing.id, { limit: 'max_tokens', max: 100, spent: 130, run_id: crossing.id, run_session_id: s.id }],
     ]);
+    // Just before the run's end, so `message send --follow` (which stops there) shows it.
+    const log = (await d.api('GET', `/sessions/${s.id}/events?limit=1000`)).body.events.map((e: any) => e.type);
+    expect(log.indexOf('run.completed', log.indexOf('session.budget_exceeded'))).toBe(log.indexOf('session.budget_exceeded') + 1);
 
     const before = (await d.api('GET', `/sessions/${s.id}/messages`)).body.messages.length;
     const refused = await d.api('POST', `/sessions/${s.id}/messages`, { body: { text: 'pwd' } });

@@ -352,12 +352,13 @@ export class SqliteStore implements Store {
       // A failed or cancelled run always says why, whoever ended it.
       if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
+      // Before the run's end in the log: a client that stops following at the end still sees it.
+      if (opts.budgets && opts.patch?.usage) announceBudgetCrossings(this, tx, run, opts.budgets);
       tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data: { run, from, ...(opts.reason ? { reason: opts.reason } : {}) } }]);
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
       }
       if (isTerminal(to)) announceToParent(this, tx, run);
-      if (opts.budgets && opts.patch?.usage) announceBudgetCrossings(this, tx, run, opts.budgets);
       return run;
     });
   }
