@@ -425,29 +425,13 @@ export class SqliteStore implements Store {
     saveRunToken(this, runId, tokenHash);
   }
 
-  async worktreeSessions(path: string) {
-    return worktreeSessions(this, path);
-  }
-
-  async markWorktreeRemoved(path: string, how: { forced: boolean; already_gone: boolean }) {
-    return markWorktreeRemoved(this, path, how);
-  }
-
-  async activeRunsInWorktree(path: string) {
-    return activeRunsInWorktree(this, path);
-  }
-
-  async setSessionBudget(sessionId: string, budget: { max_cost_usd: number | null; max_tokens: number | null }) {
-    return setSessionBudget(this, sessionId, budget);
-  }
-
-  async usageTotals(scope: UsageScope) {
-    return usageTotals(this, scope);
-  }
-
-  async usageBySession(scope: UsageScope, limit: number) {
-    return usageBySession(this, scope, limit);
-  }
+  // Workspaces and spend: see worktrees.ts and spend.ts.
+  async worktreeSessions(path: string) { return worktreeSessions(this, path); }
+  async markWorktreeRemoved(path: string, how: { forced: boolean; already_gone: boolean }) { return markWorktreeRemoved(this, path, how); }
+  async activeRunsInWorktree(path: string) { return activeRunsInWorktree(this, path); }
+  async setSessionBudget(sessionId: string, budget: { max_cost_usd: number | null; max_tokens: number | null }) { return setSessionBudget(this, sessionId, budget); }
+  async usageTotals(scope: UsageScope) { return usageTotals(this, scope); }
+  async usageBySession(scope: UsageScope, limit: number) { return usageBySession(this, scope, limit); }
 
   async runIdForToken(tokenHash: string) {
     return runIdForToken(this, tokenHash);
