@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { delimiter, dirname, resolve } from 'node:path';
+import { LOG_FORMATS, type LogFormat, type LogSettings } from './logging.js';
 import { APPROVAL_POLICIES, isApprovalPolicy, type ApprovalPolicy } from './domain/approval-policy.js';
 import { COMMAND_PROTOCOLS, type CommandProtocol } from './providers/command/command-provider.js';
 import { VERSION } from './paths.js';
@@ -60,6 +61,17 @@ export interface Config {
   gitBin: string;
   /** Spend limits of every session (with its children) unless the session sets its own; 0 = none. */
   budgets: { maxCostUsd: number; maxTokens: number };
+  /** Operating agentd (issue 18): logs, metrics, retention. */
+  ops: OpsConfig;
+}
+
+export interface OpsConfig {
+  /** The level is `Config.logLevel`. */
+  log: Omit<LogSettings, 'level'>;
+  /** A bearer token that may read GET /metrics and nothing else. */
+  metricsToken: string | null;
+  /** Events and messages of ended sessions older than this are deleted; 0 keeps everything. */
+  retainDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -130,7 +142,30 @@ export function buildAgentdCommand(): Command {
     .option('--git-bin <path>', 'git executable (AGENTD_GIT_BIN)')
     .option('--max-cost-per-session <usd>', 'spend limit of a session and its children, 0 = none (AGENTD_MAX_COST_PER_SESSION)', amount('--max-cost-per-session'))
     .option('--max-tokens-per-session <n>', 'token limit of a session and its children, 0 = none (AGENTD_MAX_TOKENS_PER_SESSION)', int('--max-tokens-per-session', 0))
-    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2');
+    .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json (AGENTD_LOG_FORMAT)')
+    .option('--log-file <path>', 'JSON log lines into this file, rotated, instead of stdout (AGENTD_LOG_FILE)')
+    .option('--log-rotate-mb <n>', 'rotate the log file at this size (AGENTD_LOG_ROTATE_MB)', int('--log-rotate-mb', 1))
+    .option('--log-rotate-keep <n>', 'rotated log files kept (AGENTD_LOG_ROTATE_KEEP)', int('--log-rotate-keep', 1))
+    .option('--metrics-token <token>', 'a token that may read GET /metrics only (AGENTD_METRICS_TOKEN)')
+    .option('--retain-days <n>', 'delete events and messages of ended sessions older than this, 0 = keep (AGENTD_RETAIN_DAYS)', int('--retain-days', 0))
+    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2\n\nRun it as a service: agentd service install|uninstall|status (agentd service --help)');
+}
+
+function opsConfig(o: Record<string, unknown>, env: NodeJS.ProcessEnv, cwd: string): OpsConfig {
+  const format = (o.logFormat as string | undefined) ?? env.AGENTD_LOG_FORMAT ?? 'auto';
+  if (!LOG_FORMATS.includes(format as LogFormat)) throw new ConfigError(`unknown log format "${format}" (auto, pretty, json)`);
+  const file = (o.logFile as string | undefined) ?? env.AGENTD_LOG_FILE;
+  const metricsToken = (o.metricsToken as string | undefined) ?? env.AGENTD_METRICS_TOKEN;
+  return {
+    log: {
+      format: format as LogFormat,
+      file: file ? resolve(cwd, file) : null,
+      rotateSizeMb: (o.logRotateMb as number | undefined) ?? envInt(env, 'AGENTD_LOG_ROTATE_MB', 10, 1),
+      rotateKeep: (o.logRotateKeep as number | undefined) ?? envInt(env, 'AGENTD_LOG_ROTATE_KEEP', 5, 1),
+    },
+    metricsToken: metricsToken || null,
+    retainDays: (o.retainDays as number | undefined) ?? envInt(env, 'AGENTD_RETAIN_DAYS', 0),
+  };
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -228,6 +263,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
       maxCostUsd: o.maxCostPerSession ?? envAmount(env, 'AGENTD_MAX_COST_PER_SESSION'),
       maxTokens: o.maxTokensPerSession ?? envInt(env, 'AGENTD_MAX_TOKENS_PER_SESSION', 0),
     },
+    ops: opsConfig(opts, env, cwd),
   };
 }
 

@@ -45,6 +45,7 @@ export const ERRORS = {
   git_unavailable: { status: 503, title: 'git is not available' },
   // Spend (issue 17).
   budget_exceeded: { status: 422, title: 'Session budget exceeded' },
+  cursor_expired: { status: 410, title: 'Cursor expired' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import { newId, positionFromEventId } from '../domain/ids.js';
+import { eventIdFromPosition, newId, positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
@@ -93,6 +93,22 @@ export class SessionService {
     }
   }
 
+  /**
+   * The position to read after: the cursor's, unless retention deleted events after it, which is
+   * `410 cursor_expired` with the oldest cursor still valid (a silent gap would break the resume
+   * contract). `sessionId` null is the caller's global stream.
+   */
+  async availableAfter(principal: Principal, sessionId: string | null, cursor: string | null | undefined): Promise<number> {
+    const after = parseCursor(cursor ?? undefined);
+    if (!cursor) return after;
+    const floor = await this.store.prunedThrough(sessionId ? { sessionId } : { owner: principal.id });
+    if (after < floor) {
+      const oldest = eventIdFromPosition(floor);
+      throw new AppError('cursor_expired', `events after ${cursor} were deleted by retention; resume from ${oldest}`, { oldest_cursor: oldest });
+    }
+    return after;
+  }
+
   async list(principal: Principal, limit: number, cursor: string | undefined): Promise<Page<Session>> {
     this.access.requireOperator(principal, 'list sessions');
     return this.store.listSessions(principal.id, { limit, cursor });
@@ -124,7 +140,7 @@ export class SessionService {
     limit: number,
   ): Promise<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }> {
     await this.visible(principal, sessionId);
-    const after = parseCursor(cursor);
+    const after = await this.availableAfter(principal, sessionId, cursor);
     const rows = await this.store.listEvents(sessionId, after, limit + 1);
     const events = rows.slice(0, limit);
     const last = events[events.length - 1];
@@ -132,7 +148,7 @@ export class SessionService {
   }
 }
 
-/** A cursor is an event id; no cursor means "from the beginning". */
+/** A cursor is an event id; no cursor means "from the beginning" (the oldest event retention kept). */
 export function parseCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   const position = positionFromEventId(cursor);

@@ -159,7 +159,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
             has_more: Type.Boolean(),
           }),
         },
-        problems: ['session_not_found', 'invalid_cursor'],
+        problems: ['session_not_found', 'invalid_cursor', 'cursor_expired'],
       },
     },
     async (request) =>

@@ -28,6 +28,8 @@ export interface SessionRow {
   approval_allow: string;
   created_at: string;
   updated_at: string;
+  /** Highest event position retention deleted from this session (internal, not on the wire). */
+  pruned_through?: number;
 }
 
 export interface RunRow extends Omit<RunWithPgid, 'usage' | 'state'> {
