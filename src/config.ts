@@ -49,6 +49,8 @@ export interface Config {
   streamBufferBytes: number;
   /** Lifetime of a stream ticket, seconds. */
   streamTicketTtlS: number;
+  /** Notifications: may webhooks and push endpoints be on loopback or private addresses; the VAPID subject. */
+  notifications: { allowPrivate: boolean; pushSubject: string };
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
   agentEnv: NodeJS.ProcessEnv;
   /** Working directory of a session created without `cwd`: where agentd was started. */
@@ -142,6 +144,8 @@ export function buildAgentdCommand(): Command {
     .option('--git-bin <path>', 'git executable (AGENTD_GIT_BIN)')
     .option('--max-cost-per-session <usd>', 'spend limit of a session and its children, 0 = none (AGENTD_MAX_COST_PER_SESSION)', amount('--max-cost-per-session'))
     .option('--max-tokens-per-session <n>', 'token limit of a session and its children, 0 = none (AGENTD_MAX_TOKENS_PER_SESSION)', int('--max-tokens-per-session', 0))
+    .option('--webhook-allow-private', 'let webhooks and push endpoints be on loopback or private addresses (AGENTD_WEBHOOK_ALLOW_PRIVATE=1)')
+    .option('--push-subject <uri>', 'mailto: or https: contact sent to push services with Web Push (AGENTD_PUSH_SUBJECT)')
     .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json (AGENTD_LOG_FORMAT)')
     .option('--log-file <path>', 'JSON log lines into this file, rotated, instead of stdout (AGENTD_LOG_FILE)')
     .option('--log-rotate-mb <n>', 'rotate the log file at this size (AGENTD_LOG_ROTATE_MB)', int('--log-rotate-mb', 1))
@@ -186,6 +190,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
     allowedRoot?: string[]; worktreesDir?: string; gitBin?: string; maxCostPerSession?: number; maxTokensPerSession?: number;
+    webhookAllowPrivate?: boolean; pushSubject?: string;
   };
   const authTokens = [
     ...(o.authToken ?? []),
@@ -254,6 +259,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     streamHeartbeatMs: o.streamHeartbeatMs ?? envInt(env, 'AGENTD_STREAM_HEARTBEAT_MS', 15_000, 100),
     streamBufferBytes: o.streamBufferBytes ?? envInt(env, 'AGENTD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
     streamTicketTtlS: 60,
+    notifications: {
+      allowPrivate: o.webhookAllowPrivate ?? env.AGENTD_WEBHOOK_ALLOW_PRIVATE === '1',
+      pushSubject: pushSubject(o.pushSubject ?? env.AGENTD_PUSH_SUBJECT ?? 'mailto:agentd@localhost'),
+    },
     agentEnv: env,
     sessionCwd: cwd,
     allowedRoots,
@@ -338,6 +347,20 @@ function allowedOrigin(value: string): string {
     throw new ConfigError(`--allowed-origin "${value}" must be an origin such as https://app.example.com (scheme, host and optional port; no path)`);
   }
   return url.origin;
+}
+
+/** Push services want a way to reach the sender: a mailto: or https: URI (RFC 8292). */
+function pushSubject(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // reported below
+  }
+  if (!url || !['mailto:', 'https:'].includes(url.protocol)) {
+    throw new ConfigError(`--push-subject "${value}" must be a mailto: or https: URI, such as mailto:you@example.com`);
+  }
+  return url.href;
 }
 
 export function isLoopback(host: string): boolean {

@@ -16,6 +16,9 @@ export const ERRORS = {
   session_not_found: { status: 404, title: 'Session not found' },
   run_not_found: { status: 404, title: 'Run not found' },
   request_not_found: { status: 404, title: 'Request not found' },
+  webhook_not_found: { status: 404, title: 'Webhook endpoint not found' },
+  delivery_not_found: { status: 404, title: 'Delivery not found' },
+  push_subscription_not_found: { status: 404, title: 'Push subscription not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   invalid_transition: { status: 409, title: 'Invalid run state transition' },
   state_mismatch: { status: 409, title: 'Run is not in the expected state' },
@@ -45,6 +48,8 @@ export const ERRORS = {
   git_unavailable: { status: 503, title: 'git is not available' },
   // Spend (issue 17).
   budget_exceeded: { status: 422, title: 'Session budget exceeded' },
+  invalid_url: { status: 422, title: 'URL is not usable' },
+  address_not_allowed: { status: 422, title: 'Address not allowed' },
   cursor_expired: { status: 410, title: 'Cursor expired' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },

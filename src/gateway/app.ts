@@ -19,6 +19,8 @@ import { backupRoutes } from './routes/backup.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { workspaceRoutes } from './routes/workspaces.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { pushRoutes } from './routes/push.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
@@ -106,6 +108,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(doctorRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
   await app.register(workspaceRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
+  await app.register(pushRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
