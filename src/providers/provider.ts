@@ -1,5 +1,5 @@
 import type { Run, Session } from '../protocol/schemas.js';
-import type { NewEvent } from '../store/store.js';
+import type { NewEvent } from '../protocol/events.js';
 import type { ResolvedApprovals } from '../domain/approval-policy.js';
 import type { TurnDriver } from './conversation.js';
 

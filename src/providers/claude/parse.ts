@@ -1,6 +1,6 @@
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome, type TurnParser } from '../provider.js';
 import { parseJsonLine } from '../json-lines.js';
-import type { NewEvent } from '../../store/store.js';
+import type { NewEvent } from '../../protocol/events.js';
 import type { AgentItem } from '../../protocol/events.js';
 
 /**

@@ -9,7 +9,7 @@
  * `io.askApproval` and the decision goes back as codex's. Handshake failures (an unknown thread id,
  * a refused setting) end the turn with the server's message.
  */
-import type { NewEvent } from '../../store/store.js';
+import type { NewEvent } from '../../protocol/events.js';
 import type { ApprovalAsk, ApprovalDecision, TurnDriver, TurnIO } from '../conversation.js';
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome } from '../provider.js';
 import { commandAsk, commandDecision, denialNote, fileChangeAsk, fileChangeDecision } from './app-server-approvals.js';
