@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Provider } from '../providers/provider.js';
-import type { RunWithPgid, Store } from '../store/store.js';
+import type { BudgetDefaults, RunWithPgid, Store } from '../store/store.js';
 import type { StopRequest } from '../supervisor/records.js';
 import { removeRunSpool, runSpoolDir, supervisorSocketPath } from '../supervisor/spool.js';
 import { SUPERVISOR_PROTOCOL, type SupervisorSpec } from '../supervisor/wire.js';
@@ -21,6 +21,8 @@ export interface ExecutionSettings {
   daemonUrl: () => string;
   /** A token for this run's agent to call back with (`AGENTD_TOKEN`), valid while the run runs. */
   mintRunToken: (runId: string) => Promise<string>;
+  /** Spend limits per session: a run's final write announces any it crosses. */
+  budgets: BudgetDefaults;
   /** Where agents' asks go: allow rules, session grants, the policy, and requests to people. */
   approvals: ApprovalGate;
   /** Where supervised runs spool; null runs agents as agentd's own children (`--no-supervisor`). */

@@ -5,7 +5,8 @@ import type { ResolvedApprovals } from '../domain/approval-policy.js';
 import type { ApprovalAsk } from '../providers/conversation.js';
 import type { Provider } from '../providers/provider.js';
 import type { Run, Session } from '../protocol/schemas.js';
-import type { NewEvent, RunPatch, Store } from '../store/store.js';
+import type { BudgetDefaults, NewEvent, RunPatch, Store } from '../store/store.js';
+import { usageOfTurn } from '../providers/usage.js';
 import type { StopRequest, TurnRecord } from '../supervisor/records.js';
 import { removeRunSpool } from '../supervisor/spool.js';
 import type { ActiveRun, ExecutionSettings } from './execute-run.js';
@@ -186,11 +187,13 @@ export async function followTurn(
   await approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited').catch((err: unknown) =>
     log.error({ err }, 'cannot close the open approvals of an ended run'));
   const { exit: info, outcome } = exit!;
-  const patch: RunPatch = { exit_code: info.code, usage: outcome.usage, cost_usd: outcome.costUsd, final_text: outcome.finalText };
+  const provider = providers.get(turn.provider);
+  const patch: RunPatch = { exit_code: info.code, usage: provider ? usageOfTurn(provider, outcome) : null, final_text: outcome.finalText };
   const stop = active.stop as StopRequest | null;
-  if (stop) await finishRun(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
-  else if (outcome.status === 'completed') await finishRun(store, active, 'completed', patch, log);
-  else await finishRun(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+  const budgets = settings.budgets;
+  if (stop) await finishRun(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason, budgets);
+  else if (outcome.status === 'completed') await finishRun(store, active, 'completed', patch, log, undefined, budgets);
+  else await finishRun(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined, budgets);
   // Every record is committed and the run has ended: the spool has nothing more to give.
   if (turn.spoolDir) removeRunSpool(turn.spoolDir);
 }
@@ -201,10 +204,10 @@ export function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
-export async function finishRun(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+export async function finishRun(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string, budgets?: BudgetDefaults) {
   // `log` is the run's child logger: it already names the run and its session.
   try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
+    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}), ...(budgets ? { budgets } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {

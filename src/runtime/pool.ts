@@ -12,6 +12,11 @@ import type { RunWithPgid } from '../store/store.js';
 import { diagnoseRun } from './diagnose.js';
 
 export interface PoolOptions extends ExecutionSettings {
+  /**
+   * Asked before a queued run starts: a reason means it must not (its session spent its budget
+   * since it was queued, say) and the run is cancelled with that reason.
+   */
+  admit?: (run: Run) => Promise<string | null>;
   maxConcurrency: number;
   codexInvocation: { profile: string | null; extra_args: string[] };
 }
@@ -135,6 +140,14 @@ export class WorkerPool implements Runtime {
 
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
+    const refusal = await this.opts.admit?.(run);
+    if (refusal) {
+      await this.store.transitionRun(run.id, 'cancelled', { expected: 'queued', reason: refusal }).catch((err: unknown) => {
+        // A cancel or another writer got there first; the run is not ours to start either way.
+        if (!(err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition'))) throw err;
+      });
+      return null;
+    }
     const active = newActive(run, slot.id);
     slot.active = active;
     this.active.set(run.id, active);

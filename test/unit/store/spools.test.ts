@@ -26,7 +26,7 @@ describe('run output with spool progress', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const item = (text: string) => ({ type: 'run.item' as const, data: { phase: 'completed', item: { id: text, type: 'text', text } } });
+  const item = (text: string) => ({ type: 'run.item' as const, data: { phase: 'completed' as const, item: { id: text, type: 'text', text } } });
   const items = async () => (await store.listEvents(sessionId, 0, 100)).filter((e) => e.type === 'run.item').map((e) => (e.data as any).item.text);
 
   it('stores the events, the thread id and the offset together, and the offset only moves with its batch', async () => {
