@@ -161,7 +161,9 @@ describe('claude approvals through agentd', () => {
   });
 });
 
-describe('claude approvals across a crash of agentd', () => {
+// Without supervisors the agent cannot outlive agentd; with them (the default) the approval stays
+// open across the crash: test/e2e/reattach.test.ts.
+describe('claude approvals across a crash of agentd (--no-supervisor)', () => {
   let server: ModelServer;
   let cli: CliEnv;
   let dir: string;
@@ -181,7 +183,7 @@ describe('claude approvals across a crash of agentd', () => {
   });
 
   const start = async () => {
-    const p = await startAgentd(['--db', join(dir, 'db.sqlite'), '--claude-bin', CLAUDE_BIN, '--default-provider', 'claude', '--approval-policy', 'ask'], cli.env);
+    const p = await startAgentd(['--db', join(dir, 'db.sqlite'), '--no-supervisor', '--claude-bin', CLAUDE_BIN, '--default-provider', 'claude', '--approval-policy', 'ask'], cli.env);
     procs.push(p);
     return p;
   };

@@ -156,7 +156,9 @@ describe('an approval nobody answers', () => {
   });
 });
 
-describe('agentd killed while codex waits for an approval', () => {
+// Without supervisors the agent cannot outlive agentd; with them (the default) the approval stays
+// open across the crash: test/e2e/reattach.test.ts.
+describe('agentd killed while codex waits for an approval (--no-supervisor)', () => {
   let agentd: AgentdProcess | undefined;
   let dir: string;
   beforeAll(async () => {
@@ -168,7 +170,7 @@ describe('agentd killed while codex waits for an approval', () => {
   });
 
   const start = () =>
-    startAgentd(['--db', join(dir, 'agentd.db'), '--auth-token', OP, '--codex-bin', CODEX_BIN, '--approval-policy', 'ask'], cli.env);
+    startAgentd(['--db', join(dir, 'agentd.db'), '--no-supervisor', '--auth-token', OP, '--codex-bin', CODEX_BIN, '--approval-policy', 'ask'], cli.env);
   const http = (a: AgentdProcess): Api => ({
     url: a.url,
     dir,
