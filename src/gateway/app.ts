@@ -15,6 +15,7 @@ import { delegationRoutes } from './routes/delegation.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
 import { authSessionRoutes } from './routes/auth-session.js';
+import { webClientRoutes } from './routes/web-client.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
@@ -97,6 +98,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
+  await webClientRoutes(app);
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
