@@ -3,10 +3,11 @@ import { benchmark as api } from './api.js';
 import { benchmark as approval } from './approval.js';
 import { benchmark as catchup } from './catchup.js';
 import { benchmark as cli } from './cli.js';
+import { benchmark as codexTurn } from './codex-turn.js';
 import { benchmark as dispatch } from './dispatch.js';
 import { benchmark as fanout } from './fanout.js';
 import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval];
+export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn];

@@ -59,14 +59,16 @@ export const EVENT_DATA = {
   ),
   'run.item': Type.Object(
     {
-      phase: Type.Union([Type.Literal('started'), Type.Literal('updated'), Type.Literal('completed')]),
+      phase: Type.Union([Type.Literal('started'), Type.Literal('updated'), Type.Literal('delta'), Type.Literal('completed')], {
+        description: '`delta` (codex): `item.delta` is text to append to the item while it streams; its `completed` item has it whole',
+      }),
       item: AgentItemSchema,
     },
     { description: 'One item of the agent output' },
   ),
   'run.provider_error': Type.Object(
-    { event: Type.Record(Type.String(), Type.Unknown(), { description: "codex's own line, verbatim" }) },
-    { description: 'codex printed a top-level turn.failed or error; the run will fail' },
+    { event: Type.Record(Type.String(), Type.Unknown(), { description: "codex's own words, verbatim: its error notification's params, or the request it refused with the error" }) },
+    { description: 'codex reported a failure it will not retry; the run will fail' },
   ),
   'child.spawned': Type.Object({ session: SessionSchema, run: RunSchema }, { description: 'A child session was spawned from this session' }),
   'child.request': Type.Object({ request: AnyRequestSchema }, { description: "A child run escalated to this session, or a child's agent asks for approval (kind approval)" }),

@@ -49,8 +49,17 @@ function usage() {
   };
 }
 
+/**
+ * codex intercepts an `apply_patch` heredoc run through its shell tool and applies it as a patch
+ * (an `item/fileChange/requestApproval` under app-server), whatever tools the model was offered.
+ */
+export function applyPatchCommand(path: string, content: string): string {
+  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  return ["apply_patch <<'PATCH'", '*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch', 'PATCH', ''].join('\n');
+}
+
 /** The output item for a reply, in its final (`done`) form. */
-function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' }>) {
+function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' | 'write' }>) {
   if (reply.kind === 'text') {
     return {
       type: 'message',
@@ -65,7 +74,7 @@ function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' }>) {
     id: newId('fc'),
     call_id: newId('call'),
     name: 'exec_command',
-    arguments: JSON.stringify({ cmd: reply.command }),
+    arguments: JSON.stringify({ cmd: reply.kind === 'tool' ? reply.command : applyPatchCommand(reply.path, reply.content) }),
     status: 'completed',
   };
 }

@@ -7,6 +7,11 @@ export type ScriptedReply =
   /** A shell command the agent should run through its own tool (codex `exec_command`, claude `Bash`). */
   | { kind: 'tool'; command: string }
   /**
+   * A file written through the agent's edit tool: codex gets an `apply_patch` it turns into a file
+   * change (a patch approval, not a command one); claude gets its `Write` tool (give an absolute path).
+   */
+  | { kind: 'write'; path: string; content: string }
+  /**
    * An HTTP error response. Use 400 to see `message` verbatim: codex reports it as is, and claude
    * as "API Error: 400 <message>" (after ~5 quick fallback re-sends, each answered by the responder
    * again). Other statuses also fail at once (the env helpers turn retries off) but the CLIs may
