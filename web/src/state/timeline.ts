@@ -70,10 +70,14 @@ export class Timeline {
   readonly runs = new Map<string, Run>();
   readonly runHistory = new Map<string, RunHistoryEntry[]>();
   private readonly byKey = new Map<string, Row>();
-  /** `runId \0 text` of what the agent said, so the run's final message is not shown twice. */
-  private readonly said = new Set<string>();
-  /** Items not shown because the run's final message says the same. */
-  private readonly hidden = new Set<string>();
+  /**
+   * A run's final message repeats what its last item said. The item is shown and the message not,
+   * whichever of the two is loaded first: these remember each by `runId \0 text`.
+   */
+  private readonly itemSaid = new Set<string>();
+  private readonly messageSaid = new Map<string, Row>();
+  /** Rows taken out while folding an older page (a message its item now shows). */
+  private readonly removed = new Set<Row>();
 
   constructor(readonly sessionId: string) {}
 
@@ -85,8 +89,8 @@ export class Timeline {
   load(events: TypedEvent[], hasOlder: boolean): void {
     this.rows = [];
     this.byKey.clear();
-    this.said.clear();
-    this.hidden.clear();
+    this.itemSaid.clear();
+    this.messageSaid.clear();
     this.runs.clear();
     this.runHistory.clear();
     this.firstSeq = 0;
@@ -96,6 +100,7 @@ export class Timeline {
     const fresh: Row[] = [];
     for (const event of events) this.fold(event, fresh, 'newer');
     this.rows = fresh;
+    this.dropRemoved();
     if (events.length > 0) {
       this.firstSeq = events[0]!.seq;
       this.firstId = events[0]!.id;
@@ -130,6 +135,7 @@ export class Timeline {
       changed = true;
     }
     if (fresh.length > 0) this.rows = this.rows.concat(fresh);
+    this.dropRemoved();
     if (changed) this.version++;
     return result;
   }
@@ -139,11 +145,17 @@ export class Timeline {
     const older = events.filter((e) => e.session_id === this.sessionId && (this.firstSeq === 0 || e.seq < this.firstSeq));
     this.hasOlder = hasOlder;
     if (older.length > 0) {
-      const fresh: Row[] = [];
+      let fresh: Row[] = [];
       // Newest first, so what a newer event said stands and an older one only fills in.
       for (let i = older.length - 1; i >= 0; i--) this.fold(older[i]!, fresh, 'older');
       fresh.reverse();
-      this.rows = fresh.concat(this.rows);
+      let rows = this.rows;
+      if (this.removed.size > 0) {
+        fresh = fresh.filter((r) => !this.removed.has(r));
+        rows = rows.filter((r) => !this.removed.has(r));
+        this.removed.clear();
+      }
+      this.rows = fresh.concat(rows);
       this.firstSeq = older[0]!.seq;
       this.firstId = older[0]!.id;
       if (this.lastSeq === 0) {
@@ -152,6 +164,12 @@ export class Timeline {
       }
     }
     this.version++;
+  }
+
+  private dropRemoved(): void {
+    if (this.removed.size === 0) return;
+    this.rows = this.rows.filter((r) => !this.removed.has(r));
+    this.removed.clear();
   }
 
   row(key: string): Row | undefined {
@@ -173,9 +191,11 @@ export class Timeline {
         return add({ ...base, key: `e:${event.id}`, kind: 'notice', tone: 'info', text: `Session created: ${event.data.session.provider} in ${event.data.session.cwd}`, detail: null });
       case 'message.created': {
         const message = event.data.message;
-        if (message.role === 'assistant' && message.run_id && this.said.has(`${message.run_id}\0${message.text}`)) return;
-        if (message.role === 'assistant' && message.run_id) this.said.add(`${message.run_id}\0${message.text}`);
-        return add({ ...base, key: `m:${message.id}`, kind: 'message', message });
+        const said = message.role === 'assistant' && message.run_id ? `${message.run_id}\0${message.text}` : null;
+        if (said !== null && this.itemSaid.has(said)) return;
+        const row: Row = { ...base, key: `m:${message.id}`, kind: 'message', message };
+        if (said !== null) this.messageSaid.set(said, row);
+        return add(row);
       }
       case 'run.item':
         return this.foldItem(event, base, add, direction);
@@ -230,7 +250,6 @@ export class Timeline {
     const key = `i:${runId}:${item.id}`;
     const existing = this.byKey.get(key) as RowOf<'item'> | undefined;
     const delta = phase === 'delta' && typeof item.delta === 'string' ? item.delta : null;
-    if (this.hidden.has(key)) return;
     if (existing) {
       if (direction === 'older') {
         // Walking back: what a newer event said stands. Only a still-streaming answer lacks the
@@ -257,17 +276,22 @@ export class Timeline {
     const row: RowOf<'item'> = {
       ...base, key, kind: 'item', runId, item, phase, text: delta ?? itemText(item), newestSeq: base.seq,
     };
-    // The run's final message may already be shown (this page is older): then this item says it again.
-    if (SPEECH.has(item.type) && phase === 'completed' && row.text !== null && this.said.has(`${runId}\0${row.text}`)) {
-      this.hidden.add(key);
-      return;
-    }
     this.remember(runId, row);
     add(row);
   }
 
+  /** A completed item that said something: the run's final message saying the same is not shown. */
   private remember(runId: string, row: RowOf<'item'>): void {
-    if (SPEECH.has(row.item.type) && row.phase === 'completed' && row.text !== null) this.said.add(`${runId}\0${row.text}`);
+    if (!SPEECH.has(row.item.type) || row.phase !== 'completed' || row.text === null) return;
+    const said = `${runId}\0${row.text}`;
+    this.itemSaid.add(said);
+    // Walking back, the message (newer) came first: the item takes its place.
+    const message = this.messageSaid.get(said);
+    if (message) {
+      this.messageSaid.delete(said);
+      this.byKey.delete(message.key);
+      this.removed.add(message);
+    }
   }
 
   private foldRequest(request: AnyRequest, fromChild: boolean, base: { seq: number; ts: string; rev: number }, add: (row: Row) => void): void {

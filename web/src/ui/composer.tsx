@@ -29,10 +29,10 @@ function saveOutbox(sessionId: string, outgoing: Outgoing | null): void {
   else sessionStorage.removeItem(outboxKey(sessionId));
 }
 
-/** The run's place in the queue while it is queued: asked again whenever runs move. */
-function useQueuePosition(run: Run | undefined): number | null {
+/** The run's place in the queue while it is queued: asked again whenever the run changes, and every few seconds. */
+function useQueuePosition(run: Run): number | null {
   const [position, setPosition] = useState<number | null>(null);
-  const queued = run?.state === 'queued' ? run.id : null;
+  const queued = run.state === 'queued' ? run.id : null;
   useEffect(() => {
     if (!queued) return setPosition(null);
     let stopped = false;
@@ -51,17 +51,41 @@ function useQueuePosition(run: Run | undefined): number | null {
       stopped = true;
       clearInterval(timer);
     };
-  }, [queued, run?.updated_at]);
+  }, [queued, run.updated_at]);
   return position;
 }
 
-export function Composer({ sessionId, latestRun }: { sessionId: string; latestRun: Run | undefined }) {
+/** A run that is queued or running, and the button that cancels it. */
+function ActiveRun({ run, onError }: { run: Run; onError: (message: string) => void }) {
+  const position = useQueuePosition(run);
+  const [cancelling, setCancelling] = useState(false);
+  const cancel = async () => {
+    setCancelling(true);
+    try {
+      await api.cancelRun(run.id);
+    } catch (err) {
+      onError(describeError(err));
+    } finally {
+      setCancelling(false);
+    }
+  };
+  return (
+    <div class="runstate" role="status" data-run={run.id}>
+      <span class={`dot ${run.state}`} aria-hidden="true" />
+      {run.state === 'queued' ? `Queued${position !== null ? ` — position ${position} in the queue` : ''}` : 'Running'}
+      <span class="muted small prompt-preview">{run.prompt.length > 60 ? `${run.prompt.slice(0, 60)}…` : run.prompt}</span>
+      <button type="button" class="danger small" disabled={cancelling} onClick={() => void cancel()} aria-label={`Cancel the ${run.state} run: ${run.prompt.slice(0, 60)}`}>
+        {cancelling ? 'Cancelling…' : 'Cancel run'}
+      </button>
+    </div>
+  );
+}
+
+export function Composer({ sessionId, activeRuns }: { sessionId: string; activeRuns: Run[] }) {
   const [text, setText] = useState('');
   const [outgoing, setOutgoing] = useState<Outgoing | null>(() => loadOutbox(sessionId));
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [cancelling, setCancelling] = useState(false);
-  const position = useQueuePosition(latestRun);
 
   useEffect(() => {
     setOutgoing(loadOutbox(sessionId));
@@ -92,28 +116,9 @@ export function Composer({ sessionId, latestRun }: { sessionId: string; latestRu
     void send({ text: value, key: idempotencyKey() });
   };
 
-  const cancel = async () => {
-    if (!latestRun) return;
-    setCancelling(true);
-    try {
-      await api.cancelRun(latestRun.id);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setCancelling(false);
-    }
-  };
-
-  const active = latestRun?.state === 'queued' || latestRun?.state === 'running';
   return (
     <div class="composer">
-      {active && (
-        <div class="runstate" role="status">
-          <span class={`dot ${latestRun!.state}`} aria-hidden="true" />
-          {latestRun!.state === 'queued' ? `Queued${position !== null ? ` — position ${position} in the queue` : ''}` : 'Running'}
-          <button type="button" class="danger small" disabled={cancelling} onClick={() => void cancel()}>{cancelling ? 'Cancelling…' : 'Cancel run'}</button>
-        </div>
-      )}
+      {activeRuns.map((run) => <ActiveRun key={run.id} run={run} onError={setError} />)}
       {outgoing && !sending && (
         <div class="unsent" role="alert">
           <p>Not confirmed: “{outgoing.text.length > 80 ? `${outgoing.text.slice(0, 80)}…` : outgoing.text}”{error ? ` — ${error}` : ''}. Retrying sends it once, never twice.</p>

@@ -52,7 +52,7 @@ export function RunDetails({ sessionId, runId }: { sessionId: string; runId: str
   const shown = run && seen && seen.updated_at > run.updated_at ? seen : run ?? seen ?? null;
   const close = () => navigate(href.session(sessionId));
   return (
-    <dialog ref={dialog} class="sheet side" aria-labelledby="run-title" onClose={close} onCancel={close}>
+    <dialog ref={dialog} class="sheet drawer" aria-labelledby="run-title" onClose={close} onCancel={close}>
       <div class="sheet-head">
         <h2 id="run-title">Run details</h2>
         <button type="button" onClick={() => dialog.current?.close()} aria-label="Close run details">Close</button>

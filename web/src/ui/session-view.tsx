@@ -3,7 +3,7 @@
  * conversation (virtualised, older history paged in on scroll), and the composer.
  */
 import { useEffect, useState } from 'preact/hooks';
-import type { Session } from '../../../src/protocol/schemas.js';
+import type { Run, Session } from '../../../src/protocol/schemas.js';
 import { app } from '../state/app.js';
 import { useCell } from '../state/cell.js';
 import { askingSession, isOpen, sessionStatus, STATUS_LABEL } from '../state/sessions.js';
@@ -15,6 +15,13 @@ import { Composer } from './composer.js';
 import { SpawnChild } from './spawn-child.js';
 import { href } from './router.js';
 import { ago } from './format.js';
+
+/** Runs of the session that are queued or running, oldest first: what the composer offers to cancel. */
+function activeRuns(seen: Map<string, Run>, latest: Run | undefined): Run[] {
+  const runs = new Map(seen);
+  if (latest && !runs.has(latest.id)) runs.set(latest.id, latest);
+  return [...runs.values()].filter((r) => r.state === 'queued' || r.state === 'running').sort((a, b) => (a.id < b.id ? -1 : 1));
+}
 
 export function SessionView({ id }: { id: string }) {
   const sessions = useCell(app.sessions);
@@ -81,7 +88,7 @@ export function SessionView({ id }: { id: string }) {
           }
         />
       )}
-      <Composer sessionId={id} latestRun={latestRun} />
+      <Composer sessionId={id} activeRuns={activeRuns(timeline.runs, latestRun)} />
     </section>
   );
 }

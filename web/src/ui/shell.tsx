@@ -36,8 +36,12 @@ function ConnectionBadge() {
 function ThemeToggle() {
   const [choice, setChoice] = useState(currentTheme);
   useEffect(() => applyTheme(choice), [choice]);
-  const words = { system: 'Theme: system', light: 'Theme: light', dark: 'Theme: dark' };
-  return <button type="button" class="small" onClick={() => setChoice(nextTheme(choice))}>{words[choice]}</button>;
+  const words = { system: 'auto', light: 'light', dark: 'dark' };
+  return (
+    <button type="button" class="small" onClick={() => setChoice(nextTheme(choice))} title="Switch between the system's theme, light and dark">
+      <span class="wide-only">Theme: </span>{words[choice]}
+    </button>
+  );
 }
 
 export function Shell({ principal, authEnabled }: { principal: string; authEnabled: boolean }) {
