@@ -19,7 +19,7 @@ mkdirSync(`${OUT}/icons`, { recursive: true });
 
 const common = {
   bundle: true,
-  minify: true,
+  minify: process.env.BUILD_WEB_DEBUG !== '1',
   legalComments: 'none',
   target: ['chrome111', 'firefox113', 'safari16.4'],
   logLevel: 'warning',

@@ -17,6 +17,9 @@ import { launchBrowser, skipBrowserTests } from '../support/browser.js';
 import { axeFindings, openPage, screenshot, type WatchedPage } from '../support/web-client.js';
 import { waitUntil } from '../support/wait.js';
 
+// Callbacks passed to page.evaluate run in the browser; this compile has no DOM types.
+declare const document: any, window: any, localStorage: any, sessionStorage: any, requestAnimationFrame: any, navigator: any;
+
 const TOKEN = 'web-operator-secret';
 
 describe.skipIf(skipBrowserTests)('the web client, in a real browser, against agentd running codex', () => {
@@ -251,7 +254,7 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     await timeline().locator('.msg.assistant .text', { hasText: 'still offline' }).waitFor();
     expect(await page.evaluate(() => String((globalThis as any).__sameDocument))).toBe(marker);
     const log = (await op('GET', `/sessions/${session.id}/events?limit=1000`)).body.events as any[];
-    const keys = await timeline().locator('.vrow').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
+    const keys = await timeline().locator('.vrow').evaluateAll((rows) => rows.map((r) => (r as any).dataset.key));
     expect(new Set(keys).size).toBe(keys.length);
     const runEvents = log.filter((e) => e.type.startsWith('run.') && e.type !== 'run.item' && e.type !== 'run.process' && e.type !== 'run.provider_error');
     expect(await timeline().locator('.runline').count()).toBe(runEvents.length);

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { PACKAGE_ROOT } from '../../src/paths.js';
 
+// Callbacks passed to the page run in the browser; this compile has no DOM types.
+declare const document: any;
+
 export const SCREENSHOTS = join(PACKAGE_ROOT, 'test-results', 'screenshots');
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 800 };
@@ -34,7 +37,7 @@ export async function openPage(browser: Browser, size: 'phone' | 'desktop', opti
   const watched: WatchedPage = { page, context, violations: [], errors: [] };
   await page.exposeBinding('__reportViolation', (_source, text: string) => watched.violations.push(text));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
+    document.addEventListener('securitypolicyviolation', (e: any) => {
       (globalThis as any).__reportViolation(`${e.violatedDirective}: ${e.blockedURI} ${e.sample}`);
     });
   });

@@ -8,6 +8,7 @@ import './styles.css';
 import { app } from './state/app.js';
 import { App } from './ui/app.js';
 import { applyTheme, currentTheme } from './ui/theme.js';
+import { parseRoute } from './ui/router.js';
 
 interface TrustedTypesWindow {
   trustedTypes?: { createPolicy(name: string, rules: { createScriptURL(url: string): string }): { createScriptURL(url: string): unknown } };
@@ -35,5 +36,6 @@ const root = document.getElementById('app')!;
 // The "Loading…" line of index.html is for the seconds before this runs; the app replaces it.
 root.textContent = '';
 render(<App />, root);
-void app.boot();
+const route = parseRoute(location.hash);
+void app.boot(route.name === 'session' ? route.id : null);
 addEventListener('load', registerServiceWorker);

@@ -52,7 +52,16 @@ export class AppModel {
   private stream: LiveStream | undefined;
   private readonly open = new Map<string, OpenTimeline & { pending: TypedEvent[]; filling: boolean }>();
 
-  async boot(): Promise<void> {
+  /** The newest page of the session the page was opened on, asked for while sign-in is checked. */
+  private prefetched: { sessionId: string; page: ReturnType<typeof api.listEvents> } | undefined;
+
+  /** `sessionId`: the session the page opens on, whose newest events are fetched at once. */
+  async boot(sessionId: string | null = null): Promise<void> {
+    if (sessionId) {
+      const page = api.listEvents(sessionId, { direction: 'backward', limit: PAGE });
+      page.catch(() => undefined); // not signed in yet: fetched again once signed in
+      this.prefetched = { sessionId, page };
+    }
     try {
       const status = await api.signInStatus();
       this.auth.set({ status: 'signed-in', principal: status.principal.id, authEnabled: status.auth_enabled });
@@ -270,7 +279,9 @@ export class AppModel {
 
   private async loadNewest(open: OpenTimeline & { pending: TypedEvent[]; filling: boolean }): Promise<void> {
     try {
-      const page = await api.listEvents(open.timeline.sessionId, { direction: 'backward', limit: PAGE });
+      const prefetched = this.prefetched?.sessionId === open.timeline.sessionId ? await this.prefetched.page.catch(() => undefined) : undefined;
+      this.prefetched = undefined;
+      const page = prefetched ?? await api.listEvents(open.timeline.sessionId, { direction: 'backward', limit: PAGE });
       open.timeline.load(page.events, page.has_more);
       open.loading = false;
       const pending = open.pending;

@@ -39,12 +39,12 @@ export function SessionView({ id }: { id: string }) {
   }, [id]);
   const current = sessions.byId.get(id) ?? session;
   if (missing) return <section class="empty"><h2>Session not found</h2><p>{missing}</p><a href={href.sessions()}>Back to sessions</a></section>;
-  if (!current) return <section class="empty" aria-busy="true"><p>Loading…</p></section>;
 
   const latestRun = sessions.latestRun.get(id);
   const asks = [...requests.values()].filter((r) => isOpen(r) && askingSession(r) === id).length;
   const status = sessionStatus(latestRun, asks);
-  const parent = current.parent_session_id;
+  const parent = current?.parent_session_id ?? null;
+  const name = current?.title ?? id;
   const { timeline } = open;
 
   return (
@@ -52,28 +52,30 @@ export function SessionView({ id }: { id: string }) {
       <header class="session-head">
         <div class="title-line">
           <a class="back" href={href.sessions()} aria-label="All sessions">←</a>
-          <h2 id="session-title">{current.title ?? current.id}</h2>
+          <h2 id="session-title">{name}</h2>
           <span class={`status ${status}`}><span class={`dot ${status}`} aria-hidden="true" />{STATUS_LABEL[status]}</span>
         </div>
-        <p class="meta">
-          <span>{current.provider}</span> · <code title={current.cwd}>{current.cwd}</code>
-          {current.approval_policy && <> · policy {current.approval_policy}</>}
-          {parent && <> · child of <a href={href.session(parent)}>{parent}</a></>}
-          {' · '}active {ago(current.updated_at)}
-        </p>
+        {current ? (
+          <p class="meta">
+            <span>{current.provider}</span> · <code title={current.cwd}>{current.cwd}</code>
+            {current.approval_policy && <> · policy {current.approval_policy}</>}
+            {parent && <> · child of <a href={href.session(parent)}>{parent}</a></>}
+            {' · '}active {ago(current.updated_at)}
+          </p>
+        ) : <p class="meta" aria-busy="true">Loading…</p>}
         <div class="actions">
           {latestRun && <a class="button small" href={href.run(id, latestRun.id)}>Run details</a>}
-          <button type="button" class="small" onClick={() => setSpawning(true)}>Spawn child</button>
+          <button type="button" class="small" disabled={!current} onClick={() => setSpawning(true)}>Spawn child</button>
         </div>
       </header>
-      {spawning && <SpawnChild parent={current} onClose={() => setSpawning(false)} />}
+      {spawning && current && <SpawnChild parent={current} onClose={() => setSpawning(false)} />}
       {open.error && <p class="error" role="alert">{open.error}</p>}
       {open.loading ? (
         <div class="vlist" aria-busy="true"><p class="muted center">Loading the conversation…</p></div>
       ) : (
         <VirtualList<Row>
           id="timeline"
-          label={`Conversation of ${current.title ?? current.id}`}
+          label={`Conversation of ${name}`}
           items={timeline.rows}
           version={timeline.version}
           keyOf={(row) => row.key}

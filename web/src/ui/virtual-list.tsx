@@ -120,25 +120,39 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   }, [items, props.version, heightsVersion]);
   const total = offsets[items.length]!;
 
-  const first = items.length === 0 ? 0 : indexAt(offsets, items.length, Math.max(0, view.top - OVERSCAN_PX));
-  const last = items.length === 0 ? -1 : indexAt(offsets, items.length, view.top + view.height + OVERSCAN_PX);
+  // Following the bottom, the window is the bottom: the newest rows render in the first frame,
+  // not after a scroll the layout effect makes.
+  const top = atBottom.current ? Math.max(0, total - view.height) : view.top;
+  const first = items.length === 0 ? 0 : indexAt(offsets, items.length, Math.max(0, top - OVERSCAN_PX));
+  const last = items.length === 0 ? -1 : indexAt(offsets, items.length, top + view.height + OVERSCAN_PX);
   const visible = items.slice(first, last + 1);
+
+  /** Remembers the row at the top of the viewport, so a change above it can keep it still. */
+  const remember = (el: HTMLElement) => {
+    const topIndex = items.length === 0 ? -1 : indexAt(offsets, items.length, el.scrollTop);
+    anchor.current = topIndex < 0 ? null : { key: keyOf(items[topIndex]!), index: topIndex, length: items.length, delta: offsets[topIndex]! - el.scrollTop };
+  };
 
   const onScroll = () => {
     const el = scroller.current;
     if (!el) return;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
+    remember(el);
     setView({ top: el.scrollTop, height: el.clientHeight });
     if (el.scrollTop < NEAR_TOP_PX) props.onNearTop?.();
   };
 
+  // What the last layout was made of: the anchor is restored only when rows or their heights changed.
+  const laidOut = useRef({ offsets });
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
+    const changed = laidOut.current.offsets !== offsets;
+    laidOut.current = { offsets };
     if (atBottom.current) {
       el.scrollTop = el.scrollHeight;
-    } else if (anchor.current) {
-      // Rows added above the anchor (an older page) shift it by as many; keep it where it was.
+    } else if (changed && anchor.current) {
+      // Rows added or re-measured above the anchor (an older page) move it; put it back where it was.
       const a = anchor.current;
       let index = a.index + (items.length - a.length);
       if (items[index] === undefined || keyOf(items[index]!) !== a.key) index = items.findIndex((item) => keyOf(item) === a.key);
@@ -147,9 +161,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
         if (Math.abs(el.scrollTop - target) > 1) el.scrollTop = target;
       }
     }
-    // Remember what the user is looking at, for the next change.
-    const topIndex = items.length === 0 ? -1 : indexAt(offsets, items.length, el.scrollTop);
-    anchor.current = topIndex < 0 ? null : { key: keyOf(items[topIndex]!), index: topIndex, length: items.length, delta: offsets[topIndex]! - el.scrollTop };
+    remember(el);
     if (view.top !== el.scrollTop || view.height !== el.clientHeight) setView({ top: el.scrollTop, height: el.clientHeight });
     // Too few rows to scroll: older ones are wanted now, not on a scroll that cannot happen.
     if (el.scrollHeight <= el.clientHeight + NEAR_TOP_PX) props.onNearTop?.();
