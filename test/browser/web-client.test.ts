@@ -147,6 +147,7 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     await expect(card.locator('pre.code').textContent()).resolves.toContain('echo approved > approved.txt');
     await expect(card.textContent()).resolves.toContain(cwd);
     expect(existsSync(join(cwd, 'approved.txt'))).toBe(false);
+    await checkScreen('approval', (p) => p.locator('#timeline .card.request.open').waitFor());
     // The inbox has it too, and says so in the header.
     await page.locator('.inbox-link .badge', { hasText: '1' }).waitFor();
     await page.getByRole('link', { name: /Inbox/ }).click();
@@ -158,6 +159,20 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     await timeline().locator('.runline', { hasText: 'Run completed' }).waitFor();
     expect(await readFile(join(cwd, 'approved.txt'), 'utf8')).toBe('approved\n');
     await page.locator('.inbox-link .badge').waitFor({ state: 'detached' });
+  });
+
+  it('shows an edit as its diff; approved for the session, the file is written', async () => {
+    const sessionId = sessionIdOf(page);
+    const cwd = (await op('GET', `/sessions/${sessionId}`)).body.session.cwd;
+    await send('Write: notes.md');
+    const card = timeline().locator('.card.request.open');
+    await card.waitFor();
+    await card.locator('.diff .dl.add', { hasText: '+written by the model' }).waitFor();
+    await expect(card.textContent()).resolves.toContain('notes.md');
+    await card.getByRole('button', { name: 'Approve for session' }).click();
+    await timeline().locator('.card.request.settled', { hasText: 'approved for the session' }).waitFor();
+    await waitUntil('the edit is written', () => existsSync(join(cwd, 'notes.md')));
+    expect(await readFile(join(cwd, 'notes.md'), 'utf8')).toBe('written by the model\n');
   });
 
   it('denies another with a message: it does not run, and the agent is told why', async () => {
@@ -190,7 +205,7 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     // One run at a time per session: the next message waits in the queue, and says where.
     await send('Respond with exactly: my turn came');
     await page.locator('.runstate', { hasText: 'Queued — position 1 in the queue' }).waitFor();
-    await page.getByRole('button', { name: /^Cancel the running run/ }).click();
+    await page.getByRole('button', { name: /^Cancel run \(running\)/ }).click();
     await timeline().locator('.runline', { hasText: 'Run cancelled' }).waitFor();
     await timeline().locator('.msg.assistant .text', { hasText: 'my turn came' }).waitFor();
     const runs = (await op('GET', `/sessions/${sessionId}/events?limit=1000`)).body.events.filter((e: any) => e.type === 'run.cancelled');

@@ -74,8 +74,9 @@ function ActiveRun({ run, onError }: { run: Run; onError: (message: string) => v
       <span class={`dot ${run.state}`} aria-hidden="true" />
       {run.state === 'queued' ? `Queued${position !== null ? ` — position ${position} in the queue` : ''}` : 'Running'}
       <span class="muted small prompt-preview">{run.prompt.length > 60 ? `${run.prompt.slice(0, 60)}…` : run.prompt}</span>
-      <button type="button" class="danger small" disabled={cancelling} onClick={() => void cancel()} aria-label={`Cancel the ${run.state} run: ${run.prompt.slice(0, 60)}`}>
+      <button type="button" class="danger small" disabled={cancelling} onClick={() => void cancel()}>
         {cancelling ? 'Cancelling…' : 'Cancel run'}
+        <span class="visually-hidden"> ({run.state}): {run.prompt.slice(0, 60)}</span>
       </button>
     </div>
   );
