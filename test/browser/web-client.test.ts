@@ -18,7 +18,7 @@ import { axeFindings, openPage, screenshot, type WatchedPage } from '../support/
 import { waitUntil } from '../support/wait.js';
 
 // Callbacks passed to page.evaluate run in the browser; this compile has no DOM types.
-declare const document: any, window: any, localStorage: any, sessionStorage: any, requestAnimationFrame: any, navigator: any;
+declare const document: any, window: any, localStorage: any, sessionStorage: any, requestAnimationFrame: any, navigator: any, getComputedStyle: any;
 
 const TOKEN = 'web-operator-secret';
 
@@ -305,6 +305,30 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     ]);
     await dialog.getByRole('button', { name: 'Close run details' }).click();
     await page.getByRole('dialog').waitFor({ state: 'detached' });
+  });
+
+  it('switches between the system theme, light and dark, and remembers it', async () => {
+    // The theme is set as the page re-renders: wait for it, as a person would see it.
+    const themed = (want: string) => page.waitForFunction((t) => (document.documentElement.dataset.theme ?? 'system') === t, want);
+    await page.getByRole('button', { name: 'Theme: auto' }).click();
+    await themed('light');
+    await page.getByRole('button', { name: 'Theme: light' }).click();
+    await themed('dark');
+    await page.reload();
+    await page.locator('[data-connection="live"]').waitFor();
+    await themed('dark');
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(18, 21, 28)');
+    await page.getByRole('button', { name: 'Theme: dark' }).click();
+    await themed('system');
+  });
+
+  it('signs out: the cookie stops working at once, the page asks for a token, other devices stay signed in', async () => {
+    const cookie = (await desk.context.cookies()).find((c) => c.name === 'agentd_session')!;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Operator token').waitFor();
+    expect((await d.api('GET', '/sessions', { headers: { cookie: `agentd_session=${cookie.value}` } })).status).toBe(401);
+    await phone.page.goto(`${d.url}/#/inbox`);
+    await phone.page.locator('[data-connection="live"]').waitFor();
   });
 
   it('ran under its Content Security Policy without a violation or an uncaught error', () => {
