@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { buildProgram } from './cli/program.js';
 import { ApiError, UnreachableError } from './client/http-client.js';
 import { FieldNotFoundError } from './cli/output.js';
+import { DownloadError } from './client/download.js';
 import { START_HERE } from './cli/help.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    if (err instanceof UnreachableError || err instanceof FieldNotFoundError) {
+    if (err instanceof UnreachableError || err instanceof FieldNotFoundError || err instanceof DownloadError) {
       process.stderr.write(`agentctl: ${err.code}: ${err.message}\n`);
       process.exitCode = 1;
       return;

@@ -2,9 +2,40 @@
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config.js';
 import { startDaemon } from './daemon.js';
+import { createLogger, type DaemonLogger } from './logging.js';
 import { DatabaseLockedError } from './store/db-lock.js';
+import { DatabaseTooNewError } from './store/sqlite/open.js';
+import { VERSION } from './paths.js';
+
+async function service(argv: string[]): Promise<void> {
+  // Loaded only for `agentd service …`: the daemon itself never needs it.
+  const { serviceMain, runCommand, ServiceUsageError } = await import('./service/service.js');
+  try {
+    process.exitCode = await serviceMain(argv, {
+      platform: process.platform,
+      env: process.env,
+      cwd: process.cwd(),
+      nodePath: process.execPath,
+      uid: process.getuid?.() ?? 0,
+      print: (text) => process.stdout.write(text),
+      run: runCommand,
+    });
+  } catch (err) {
+    if (err instanceof ServiceUsageError || err instanceof ConfigError || (err as Error).name === 'EnvFileError') {
+      process.stderr.write(`agentd service: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw err;
+  }
+}
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'service') return service(process.argv.slice(3));
   let config;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
@@ -16,9 +47,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  let logs: DaemonLogger;
+  try {
+    logs = await createLogger({ ...config.ops.log, level: config.logLevel });
+  } catch (err) {
+    process.stderr.write(`agentd: cannot set up logging: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   let daemon;
   try {
-    daemon = await startDaemon(config);
+    daemon = await startDaemon(config, logs.logger);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`agentd: ${err.message}\n`);
@@ -28,6 +66,10 @@ async function main(): Promise<void> {
       process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
       process.exit(1);
     }
+    if (err instanceof DatabaseTooNewError) {
+      process.stderr.write(`agentd: ${err.message}\n`);
+      process.exit(1);
+    }
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') {
       process.stderr.write(`agentd: ${config.host}:${config.port} is already in use (--port to choose another)\n`);
@@ -35,16 +77,19 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency }, 'agentd listening');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     daemon.app.log.info({ signal }, 'agentd stopping');
     daemon.close().then(
-      () => process.exit(0),
+      () => {
+        logs.close();
+        process.exit(0);
+      },
       (err: unknown) => {
         daemon.app.log.error({ err }, 'error while stopping');
+        logs.close();
         process.exit(1);
       },
     );
@@ -58,6 +103,9 @@ async function main(): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // Only now: whoever waits for this line may signal at once, and before a handler exists the
+  // kernel's default for SIGTERM (terminate, no cleanup) would apply.
+  daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency, version: VERSION }, 'agentd listening');
 }
 
 main().catch((err: unknown) => {

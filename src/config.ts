@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { LOG_FORMATS, type LogFormat, type LogSettings } from './logging.js';
 import { APPROVAL_POLICIES, isApprovalPolicy, type ApprovalPolicy } from './domain/approval-policy.js';
 import { COMMAND_PROTOCOLS, type CommandProtocol } from './providers/command/command-provider.js';
 import { VERSION } from './paths.js';
@@ -50,6 +51,17 @@ export interface Config {
   streamTicketTtlS: number;
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
   agentEnv: NodeJS.ProcessEnv;
+  /** Operating agentd (issue 18): logs, metrics, retention. */
+  ops: OpsConfig;
+}
+
+export interface OpsConfig {
+  /** The level is `Config.logLevel`. */
+  log: Omit<LogSettings, 'level'>;
+  /** A bearer token that may read GET /metrics and nothing else. */
+  metricsToken: string | null;
+  /** Events and messages of ended sessions older than this are deleted; 0 keeps everything. */
+  retainDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -110,7 +122,30 @@ export function buildAgentdCommand(): Command {
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
     .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0))
-    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2');
+    .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json (AGENTD_LOG_FORMAT)')
+    .option('--log-file <path>', 'JSON log lines into this file, rotated, instead of stdout (AGENTD_LOG_FILE)')
+    .option('--log-rotate-mb <n>', 'rotate the log file at this size (AGENTD_LOG_ROTATE_MB)', int('--log-rotate-mb', 1))
+    .option('--log-rotate-keep <n>', 'rotated log files kept (AGENTD_LOG_ROTATE_KEEP)', int('--log-rotate-keep', 1))
+    .option('--metrics-token <token>', 'a token that may read GET /metrics only (AGENTD_METRICS_TOKEN)')
+    .option('--retain-days <n>', 'delete events and messages of ended sessions older than this, 0 = keep (AGENTD_RETAIN_DAYS)', int('--retain-days', 0))
+    .addHelpText('after', '\nExamples:\n  $ agentd\n  $ AGENTD_AUTH_TOKEN=dev-token agentd --port 9000 --max-concurrency 2\n\nRun it as a service: agentd service install|uninstall|status (agentd service --help)');
+}
+
+function opsConfig(o: Record<string, unknown>, env: NodeJS.ProcessEnv, cwd: string): OpsConfig {
+  const format = (o.logFormat as string | undefined) ?? env.AGENTD_LOG_FORMAT ?? 'auto';
+  if (!LOG_FORMATS.includes(format as LogFormat)) throw new ConfigError(`unknown log format "${format}" (auto, pretty, json)`);
+  const file = (o.logFile as string | undefined) ?? env.AGENTD_LOG_FILE;
+  const metricsToken = (o.metricsToken as string | undefined) ?? env.AGENTD_METRICS_TOKEN;
+  return {
+    log: {
+      format: format as LogFormat,
+      file: file ? resolve(cwd, file) : null,
+      rotateSizeMb: (o.logRotateMb as number | undefined) ?? envInt(env, 'AGENTD_LOG_ROTATE_MB', 10, 1),
+      rotateKeep: (o.logRotateKeep as number | undefined) ?? envInt(env, 'AGENTD_LOG_ROTATE_KEEP', 5, 1),
+    },
+    metricsToken: metricsToken || null,
+    retainDays: (o.retainDays as number | undefined) ?? envInt(env, 'AGENTD_RETAIN_DAYS', 0),
+  };
 }
 
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -194,6 +229,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     streamBufferBytes: o.streamBufferBytes ?? envInt(env, 'AGENTD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
     streamTicketTtlS: 60,
     agentEnv: env,
+    ops: opsConfig(opts, env, cwd),
   };
 }
 

@@ -26,6 +26,10 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { DaemonMetrics } from './metrics/daemon-metrics.js';
+import { BackupService } from './services/backup.js';
+import { Retention } from './services/retention.js';
+import { serverChecks } from './doctor/server-checks.js';
 
 export interface Daemon {
   url: string;
@@ -33,6 +37,8 @@ export interface Daemon {
   config: Config;
   store: Store;
   app: FastifyInstance;
+  /** Runs a retention pass now (tests, and operators through the API later); a no-op without --retain-days. */
+  retention: Retention;
   /**
    * Re-reads the tokens file (SIGHUP). Revoked tokens stop working at once, and their browser
    * sign-ins and open streams end. A file that no longer parses changes nothing (it throws).
@@ -47,9 +53,13 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
   const lock = acquireDatabaseLock(config.dbPath);
   let store: SqliteStore | undefined;
+  let retention: Retention | undefined;
   try {
     store = new SqliteStore(config.dbPath);
     const startedAt = new Date();
+    const metrics = new DaemonMetrics(VERSION, { scrapeToken: config.ops.metricsToken });
+    store.onWrite = (ms) => metrics.observeWrite(ms);
+    store.onEvents((events) => metrics.observeEvents(events));
     const providers = buildProviders(config);
     const tokens = new TokenRegistry(operatorTokens(config));
     const signIns = new SignIns(store.signIns, config.signInTtlS * 1000);
@@ -107,9 +117,23 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       bufferBytes: config.streamBufferBytes,
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
+      onOverflow: () => metrics.streamOverflow(),
     });
-    const deps: GatewayDeps = { sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION };
+    metrics.bind({
+      countRuns: () => s.countRuns(),
+      countOpenRequests: async () => ({ ...(await s.countOpenRequests()), approval: await s.countOpenApprovals() }),
+      workers: () => ({ busy: pool.workers().filter((w) => w.run_id !== null).length, total: pool.maxConcurrency }),
+      openStreams: () => streams.open.size,
+      openWaits: () => watcher.pending,
+    });
+    const deps: GatewayDeps = {
+      sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
+      metrics, backup: new BackupService(store), doctor: () => serverChecks(config),
+    };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
+    // Before listening: converting an old file for incremental vacuum blocks for its duration.
+    retention = new Retention(store, config.ops.retainDays, log);
+    await retention.start();
     const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
@@ -136,6 +160,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       config,
       store,
       app,
+      retention: retention!,
       async reloadTokens() {
         const change = tokens.replace(operatorTokens(config));
         if (change.removedTokenIds.length > 0) {
@@ -150,6 +175,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       close() {
         closing ??= (async () => {
           clearInterval(pruneTimer);
+          await retention?.close();
           // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
           watcher.close();
           // End open streams first: a hijacked SSE response would otherwise hold the server open.
@@ -165,6 +191,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       },
     };
   } catch (err) {
+    await retention?.close();
     await store?.close();
     lock.release();
     throw err;

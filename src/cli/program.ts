@@ -6,6 +6,8 @@ import { eventsCommand } from './commands/events.js';
 import { runCommand } from './commands/run.js';
 import { toolCommand } from './commands/tool.js';
 import { requestsCommand } from './commands/requests.js';
+import { dbCommand } from './commands/db.js';
+import { doctorCommand } from './commands/doctor.js';
 import { completionCommand } from './commands/completion.js';
 import { withExamples } from './help.js';
 
@@ -21,7 +23,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .showHelpAfterError()
     .exitOverride();
   withExamples(program, 'agentctl daemon status', 'agentctl --format json run get --run-id run_…', 'agentctl --field run.final_text run get --run-id run_…');
-  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), completionCommand()];
+  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), dbCommand(), doctorCommand(), completionCommand()];
   for (const sub of [...commands, ...extra]) {
     program.addCommand(sub);
   }

@@ -32,6 +32,7 @@ export const ERRORS = {
   token_expired: { status: 401, title: 'Run token no longer valid' },
   unknown_provider: { status: 422, title: 'Unknown provider' },
   invalid_cwd: { status: 422, title: 'Working directory is not usable' },
+  cursor_expired: { status: 410, title: 'Cursor expired' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },

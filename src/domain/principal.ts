@@ -15,3 +15,9 @@ export interface Principal {
 
 /** The principal of a daemon with no tokens configured: everyone on the loopback is the owner. */
 export const LOCAL_PRINCIPAL: Principal = { id: 'local', kind: 'local' };
+
+/**
+ * Whoever presents `--metrics-token`. The gateway attaches it to GET /metrics requests only, so
+ * what it may do is read metrics; its id owns nothing (no token name or fingerprint has a colon).
+ */
+export const SCRAPER_PRINCIPAL: Principal = { id: 'scraper:metrics-token', kind: 'operator' };

@@ -14,6 +14,9 @@ import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { backupRoutes } from './routes/backup.js';
+import { doctorRoutes } from './routes/doctor.js';
 import { authSessionRoutes } from './routes/auth-session.js';
 import { webClientRoutes } from './routes/web-client.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
@@ -76,6 +79,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // A refused WebSocket upgrade: its socket left node's HTTP handling and nothing reads it, so
     // nothing would notice the client leave. Close it once the refusal is sent.
     if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.destroy();
+    deps.metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     request.log.info(
       // principal: a token's name (or fingerprint), never a secret — who did what, for audits.
       { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), principal: request.principal?.id },
@@ -87,7 +91,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   // Order matters: hosts and origins are checked (and CORS preflights answered) before auth.
   await installExposure(app, opts.exposure);
   await app.register(cookie);
-  installAuth(app, { tokens: deps.tokens, runTokens: deps.runTokens, tickets: deps.streams.tickets, signIns: deps.signIns });
+  installAuth(app, { tokens: deps.tokens, runTokens: deps.runTokens, tickets: deps.streams.tickets, signIns: deps.signIns, isScrapeToken: (token) => deps.metrics.acceptsScrapeToken(token) });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   await app.register(healthRoutes, { deps });
@@ -97,6 +101,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(delegationRoutes, { deps });
   await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
+  await app.register(backupRoutes, { deps });
+  await app.register(doctorRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
   await webClientRoutes(app);
   for (const plugin of extra) await plugin(app, deps);

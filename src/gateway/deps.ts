@@ -8,6 +8,9 @@ import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
+import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
+import type { BackupService } from '../services/backup.js';
+import type { Check } from '../doctor/check.js';
 
 /** What route plugins are given: services, never the store itself. */
 export interface GatewayDeps {
@@ -22,4 +25,8 @@ export interface GatewayDeps {
   streams: StreamContext;
   status: () => Promise<DaemonStatus>;
   version: string;
+  metrics: DaemonMetrics;
+  backup: BackupService;
+  /** The daemon's self-checks (GET /daemon/doctor). */
+  doctor: () => Promise<Check[]>;
 }

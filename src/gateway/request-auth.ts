@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken, type TokenRegistry } from './auth.js';
-import { LOCAL_PRINCIPAL, type Principal } from '../domain/principal.js';
+import { LOCAL_PRINCIPAL, SCRAPER_PRINCIPAL, type Principal } from '../domain/principal.js';
 import { sendProblem } from './problem.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import { SIGN_IN_COOKIE, type SignIns } from '../services/sign-ins.js';
@@ -42,6 +42,8 @@ export interface AuthSources {
   runTokens: RunTokens;
   tickets: StreamTickets<TicketGrant>;
   signIns: SignIns;
+  /** Whether a bearer token is the scrape-only `--metrics-token` (GET /metrics). */
+  isScrapeToken?: (token: string) => boolean;
 }
 
 /**
@@ -71,6 +73,10 @@ export function installAuth(app: FastifyInstance, sources: AuthSources): void {
         return sendProblem(reply, 'token_expired', 'this ticket was issued to a run token whose run has ended');
       }
       return accept(request, grant.principal, { ...grant.auth, via: 'ticket' });
+    }
+    // The scrape token opens GET /metrics only; anywhere else it is just an unknown token.
+    if (token !== undefined && route === 'GET /metrics' && sources.isScrapeToken?.(token)) {
+      return accept(request, SCRAPER_PRINCIPAL, { ...NO_AUTH, via: 'bearer' });
     }
     if (token !== undefined) {
       const operator = tokens.verify(token);

@@ -198,7 +198,7 @@ class GateTurn implements TurnApprovals {
       });
     } catch (err) {
       // Answered meanwhile: that answer's event settles the waiter.
-      if (!(err instanceof AppError && err.code === 'request_already_answered')) this.gate.log.error({ err, request_id: id }, 'cannot expire an approval');
+      if (!(err instanceof AppError && err.code === 'request_already_answered')) this.gate.log.error({ err, request_id: id, run_id: this.run.id, session_id: this.session.id }, 'cannot expire an approval');
     }
   }
 

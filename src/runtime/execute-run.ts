@@ -61,6 +61,8 @@ export async function executeRun(
 ): Promise<void> {
   const run = (await store.getRun(active.runId))!;
   const session = (await store.getSession(run.session_id))!;
+  // Every line about this run names it and its session, so one grep finds a run's whole story.
+  log = log.child({ run_id: run.id, session_id: run.session_id });
   const provider = providers.get(run.provider);
   if (!provider) {
     await finish(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
@@ -92,14 +94,14 @@ export async function executeRun(
     try {
       result = driver.onLine(line);
     } catch (err) {
-      log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
+      log.warn({ err }, 'provider output line could not be parsed');
       return;
     }
     if (result.events?.length) output.push(result.events);
     if (result.threadId && result.threadId !== knownThread) {
       const id = (knownThread = result.threadId);
       void output.then(() => store.setThreadId(run.session_id, provider.name, id)).catch((err: unknown) =>
-        log.error({ err, run_id: run.id }, 'cannot store the thread id'));
+        log.error({ err }, 'cannot store the thread id'));
     }
   };
 
@@ -109,6 +111,7 @@ export async function executeRun(
   const proc = startAgentProcess(spec, onLine, () => idle.touch());
   active.proc = proc;
   active.pid = proc.pid ?? null;
+  log.info({ provider: provider.name, pid: proc.pid ?? null, worker_id: active.workerId, resumed_thread: threadId }, 'run started');
 
   let graceTimer: NodeJS.Timeout | undefined;
   let halted = false;
@@ -122,14 +125,14 @@ export async function executeRun(
       // Open approvals end first, and their answers (cancel, or deny on shutdown) reach the driver
       // — promise callbacks, run before the next macrotask — before it is asked to interrupt.
       await output.then(() => approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason)).catch((err: unknown) =>
-        log.error({ err, run_id: run.id }, 'cannot close the open approvals of a stopping run'));
+        log.error({ err }, 'cannot close the open approvals of a stopping run'));
       await new Promise((resolve) => setImmediate(resolve));
       if (active.exited) return;
       let interrupting = false;
       try {
         interrupting = driverStarted && driver.interrupt();
       } catch (err) {
-        log.warn({ err, run_id: run.id }, 'driver failed to interrupt its turn');
+        log.warn({ err }, 'driver failed to interrupt its turn');
       }
       if (!interrupting) return proc.terminate(settings.cancelGraceMs);
       // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
@@ -167,14 +170,14 @@ export async function executeRun(
   // The agent is gone: whatever it still waited for can no longer be carried out.
   const stopped = active.stop as StopRequest | null;
   await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
-    log.error({ err, run_id: run.id }, 'cannot close the open approvals of an ended run'));
+    log.error({ err }, 'cannot close the open approvals of an ended run'));
   await output.settled();
 
   let outcome: TurnOutcome;
   try {
     outcome = driver.finish(exit);
   } catch (err) {
-    log.error({ err, run_id: run.id }, 'provider driver failed to finish the turn');
+    log.error({ err }, 'provider driver failed to finish the turn');
     outcome = { status: 'failed', finalText: null, usage: null, costUsd: null, error: `the ${provider.name} driver failed: ${(err as Error).message}` };
   }
   const patch: RunPatch = {
@@ -205,7 +208,7 @@ function ioFor(proc: AgentProcess, output: RunOutput, approvals: TurnApprovals, 
       return output.then(() => approvals.record(ask)).then(
         (recorded) => recorded.decision,
         (err: unknown) => {
-          log.error({ err, run_id: runId }, 'cannot record an approval; denying it');
+          log.error({ err }, 'cannot record an approval; denying it');
           return { decision: 'deny' as const, message: 'agentd could not record this approval, so it is denied' };
         },
       );
@@ -217,7 +220,7 @@ function startDriver(driver: TurnDriver, io: TurnIO, onFailure: () => void, log:
   try {
     driver.start(io);
   } catch (err) {
-    log.error({ err, run_id: runId }, 'provider driver failed to start the turn');
+    log.error({ err }, 'provider driver failed to start the turn');
     onFailure();
   }
 }
@@ -229,14 +232,18 @@ function stateFor(stop: StopRequest): RunState {
 }
 
 async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+  // `log` is the run's child logger: it already names the run and its session.
   try {
     await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
+      log.warn({ to }, 'run changed state while it ran; final state not written');
       return;
     }
     throw err;
   }
+  const line = { state: to, exit_code: patch.exit_code ?? null, ms: Date.now() - active.startedAt, ...(reason ? { reason } : {}) };
+  if (to === 'failed') log.warn(line, 'run ended');
+  else log.info(line, 'run ended');
 }

@@ -140,7 +140,7 @@ export class WorkerPool implements Runtime {
 
   private launch(slot: WorkerSlot, active: ActiveRun): void {
     active.done = executeRun(this.store, this.providers, active, this.opts, this.log)
-      .catch((err: unknown) => this.log.error({ err, run_id: active.runId }, 'run execution failed'))
+      .catch((err: unknown) => this.log.error({ err, run_id: active.runId, session_id: active.sessionId }, 'run execution failed'))
       .finally(() => {
         // The slot MUST be released whatever happened, or the pool shrinks by one for good.
         slot.active = null;

@@ -29,7 +29,7 @@ export async function recoverInterruptedRuns(
     const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);
     if (ours && run.pgid !== null) {
       signalTree(run.pgid, run.pgid, 'SIGKILL');
-      opts.log.warn({ run_id: run.id, pgid: run.pgid }, 'killed the process group of a run left by a previous daemon');
+      opts.log.warn({ run_id: run.id, session_id: run.session_id, pgid: run.pgid }, 'killed the process group of a run left by a previous daemon');
     }
     await store.transitionRun(run.id, 'interrupted', {
       expected: 'running',

@@ -49,6 +49,6 @@ export class RunOutput {
     this.pending = [];
     this.writes = this.writes
       .then(() => this.store.appendEvents(this.sessionId, this.runId, batch))
-      .catch((err: unknown) => this.log.error({ err, run_id: this.runId }, 'cannot store run events'));
+      .catch((err: unknown) => this.log.error({ err }, 'cannot store run events'));
   }
 }

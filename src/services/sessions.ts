@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../domain/errors.js';
-import { positionFromEventId } from '../domain/ids.js';
+import { eventIdFromPosition, positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
@@ -72,6 +72,22 @@ export class SessionService {
     return { session };
   }
 
+  /**
+   * The position to read after: the cursor's, unless retention deleted events after it, which is
+   * `410 cursor_expired` with the oldest cursor still valid (a silent gap would break the resume
+   * contract). `sessionId` null is the caller's global stream.
+   */
+  async availableAfter(principal: Principal, sessionId: string | null, cursor: string | null | undefined): Promise<number> {
+    const after = parseCursor(cursor ?? undefined);
+    if (!cursor) return after;
+    const floor = await this.store.prunedThrough(sessionId ? { sessionId } : { owner: principal.id });
+    if (after < floor) {
+      const oldest = eventIdFromPosition(floor);
+      throw new AppError('cursor_expired', `events after ${cursor} were deleted by retention; resume from ${oldest}`, { oldest_cursor: oldest });
+    }
+    return after;
+  }
+
   async list(principal: Principal, limit: number, cursor: string | undefined): Promise<Page<Session>> {
     this.access.requireOperator(principal, 'list sessions');
     return this.store.listSessions(principal.id, { limit, cursor });
@@ -122,20 +138,22 @@ export class SessionService {
     direction: 'forward' | 'backward' = 'forward',
   ): Promise<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }> {
     await this.visible(principal, sessionId);
-    const position = parseCursor(cursor);
     if (direction === 'backward') {
-      const rows = await this.store.listEventsBefore(sessionId, cursor ? position : null, limit + 1);
+      // What retention deleted is simply not there: paging back ends at the oldest event kept.
+      const before = cursor ? parseCursor(cursor) : null;
+      const rows = await this.store.listEventsBefore(sessionId, before, limit + 1);
       const events = rows.slice(0, limit).reverse();
       return { events, next_cursor: events[0]?.id ?? (cursor || null), has_more: rows.length > limit };
     }
-    const rows = await this.store.listEvents(sessionId, position, limit + 1);
+    const after = await this.availableAfter(principal, sessionId, cursor);
+    const rows = await this.store.listEvents(sessionId, after, limit + 1);
     const events = rows.slice(0, limit);
     const last = events[events.length - 1];
     return { events, next_cursor: last ? last.id : (cursor ?? null), has_more: rows.length > limit };
   }
 }
 
-/** A cursor is an event id; no cursor means "from the beginning". */
+/** A cursor is an event id; no cursor means "from the beginning" (the oldest event retention kept). */
 export function parseCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   const position = positionFromEventId(cursor);

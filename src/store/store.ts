@@ -146,6 +146,15 @@ export interface ApprovalOutcome {
 
 export type EventsListener = (events: AgentEvent[]) => void;
 
+/** What one retention pass deleted. */
+export interface PruneResult {
+  sessions: number;
+  events: number;
+  messages: number;
+  /** Every event at or below this position that belonged to an ended session is gone. */
+  throughPosition: number;
+}
+
 export interface Store {
   readonly path: string;
   /** Browser sign-ins (session cookies). */
@@ -206,6 +215,19 @@ export interface Store {
     idem?: IdempotencyWrite,
   ): Promise<{ request: EscalationRequest; message: Message; run: Run }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
+  // Retention (sqlite/retention.ts): prefixes of ended sessions' logs are deleted.
+  /** Deletes events and messages older than `cutoff` of sessions with no live run and no open request. */
+  pruneEnded(cutoff: Date): Promise<PruneResult>;
+  /** Gives free pages back to the file system, in small steps; returns how many. */
+  vacuumFreePages(): Promise<number>;
+  /** Once, before the first pass: lets the file give pages back (a full VACUUM if needed); true if it converted. */
+  enableIncrementalVacuum(): Promise<boolean>;
+  /** Highest event position retention deleted in this session (or in any of the owner's): cursors below it expired. */
+  prunedThrough(scope: { sessionId: string } | { owner: string }): Promise<number>;
+  /** A consistent copy of the whole database written to `destination` while the daemon runs. */
+  backup(destination: string): Promise<{ lastEventId: string | null }>;
+  /** Open requests by kind, daemon-wide (metrics). */
+  countOpenRequests(): Promise<Record<string, number>>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */
   isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;

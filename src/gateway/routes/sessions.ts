@@ -161,7 +161,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
             has_more: Type.Boolean(),
           }),
         },
-        problems: ['session_not_found', 'invalid_cursor'],
+        problems: ['session_not_found', 'invalid_cursor', 'cursor_expired'],
       },
     },
     async (request) =>

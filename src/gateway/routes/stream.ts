@@ -59,6 +59,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     const cursor = (typeof header === 'string' && header !== '' ? header : query.cursor) || null;
     parseCursor(cursor ?? undefined);
     if (sessionId) await deps.sessions.visible(request.principal, sessionId);
+    await deps.sessions.availableAfter(request.principal, sessionId, cursor);
     request.streamTarget = { sessionId, cursor };
   };
 
@@ -74,6 +75,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
+        onOverflow: streams.onOverflow,
         credential: { tokenId: request.auth.tokenId, signIn: request.auth.signIn },
         // A run token's stream lives as long as its run runs, like the token itself.
         ...(run && {
@@ -132,7 +134,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     querystring: StreamQuery,
     headers: StreamHeaders,
     ...(withParams && { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) }),
-    problems: ['invalid_cursor', 'session_not_found'] as const,
+    problems: ['invalid_cursor', 'cursor_expired', 'session_not_found'] as const,
     response: StreamResponses,
   });
 

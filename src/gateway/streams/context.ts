@@ -12,6 +12,8 @@ export interface StreamSettings {
   ticketTtlMs: number;
   /** The reconnect delay SSE clients are told to use (`retry:`). */
   retryMs: number;
+  /** Told when a stream is cut off for reading too slowly (metrics). */
+  onOverflow?: () => void;
 }
 
 /** Everything the stream routes need, built once per daemon. */

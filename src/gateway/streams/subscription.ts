@@ -32,6 +32,8 @@ export interface SubscriptionOptions {
   replay: (afterPosition: number, limit: number) => Promise<AgentEvent[]>;
   maxBufferedBytes: number;
   heartbeatMs: number;
+  /** Told when this stream is cut off for reading too slowly (metrics). */
+  onOverflow?: (() => void) | undefined;
   /** The credential that opened it (a token's fingerprint, a sign-in's hash), so revoking it can end the stream. */
   credential?: { tokenId: string | null; signIn: string | null };
   /**
@@ -151,6 +153,7 @@ export class Subscription {
     if (pushed && this.opts.transport.buffered() > this.opts.maxBufferedBytes) {
       this.opts.transport.sendControl({ type: 'stream.overflow', resume_cursor: this.lastSentId, reason: 'client is not reading fast enough; reconnect with this cursor' });
       this.close('buffer limit exceeded');
+      this.opts.onOverflow?.();
       return;
     }
     this.opts.transport.sendEvent(event);

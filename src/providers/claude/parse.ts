@@ -17,7 +17,11 @@ export class ClaudeParser implements TurnParser {
 
   onLine(line: string): LineResult {
     const event = parseJsonLine(line);
-    if (!event) return {};
+    return event ? this.onEvent(event) : {};
+  }
+
+  /** One already-parsed output message (the conversation driver reads each line once, for control requests too). */
+  onEvent(event: Record<string, any>): LineResult {
     switch (event.type) {
       case 'system':
         return event.subtype === 'init' && typeof event.session_id === 'string' ? { threadId: event.session_id } : {};

@@ -21,6 +21,10 @@ import type {
 } from '../store.js';
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { backupDatabase } from './backup.js';
+import {
+  convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
+} from './retention.js';
 import { SqliteSignIns } from './sign-ins.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
@@ -43,6 +47,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly signIns: SqliteSignIns;
   private readonly listeners = new Set<EventsListener>();
+  /** Told how long each write transaction took, in milliseconds (metrics). */
+  onWrite: ((elapsedMs: number) => void) | undefined;
   private readonly stmt;
 
   constructor(path: string) {
@@ -131,7 +137,9 @@ export class SqliteStore implements Store {
         return out;
       },
     };
+    const started = this.onWrite ? performance.now() : 0;
     const result = this.db.transaction(() => fn(tx)).immediate();
+    this.onWrite?.(performance.now() - started);
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -400,6 +408,35 @@ export class SqliteStore implements Store {
 
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async pruneEnded(cutoff: Date) {
+    const result = await pruneEndedSessions(this, cutoff);
+    recordMaintenance(this, 'last_prune', JSON.stringify({ at: new Date().toISOString(), cutoff: cutoff.toISOString(), ...result }));
+    return result;
+  }
+
+  async vacuumFreePages() {
+    return vacuumFreePages(this);
+  }
+
+  async enableIncrementalVacuum() {
+    if (!needsVacuumConversion(this)) return false;
+    convertToIncrementalVacuum(this);
+    return true;
+  }
+
+  async prunedThrough(scope: { sessionId: string } | { owner: string }) {
+    return prunedThrough(this, scope);
+  }
+
+  async backup(destination: string) {
+    return backupDatabase(this.db, destination);
+  }
+
+  async countOpenRequests(): Promise<Record<string, number>> {
+    const rows = this.db.prepare("SELECT kind, count(*) AS n FROM requests WHERE state = 'open' GROUP BY kind").all() as { kind: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   async listRequests(parentSessionId: string, state?: string) {

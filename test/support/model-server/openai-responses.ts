@@ -80,8 +80,9 @@ function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' | 'wri
 }
 
 export function sendOpenAiReply(res: ServerResponse, body: any, stream: boolean, reply: ScriptedReply): void {
-  if (reply.kind === 'error') {
-    sendJson(res, reply.status, { error: { message: reply.message, type: 'invalid_request_error', param: null, code: null } });
+  if (reply.kind === 'error' || reply.kind === 'tool_use') {
+    const [status, message] = reply.kind === 'error' ? [reply.status, reply.message] : [400, `model-server: codex has no ${reply.name} tool to script`];
+    sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
     return;
   }
   const response = { id: newId('resp'), object: 'response', created_at: Math.floor(Date.now() / 1000), model: body?.model ?? 'test-model' };

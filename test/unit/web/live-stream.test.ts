@@ -56,8 +56,11 @@ describe('the live stream of the web client', () => {
     onEvents(events: { seq: number }[]): void;
     onState(state: string): void;
     onEnded(reason: string): void;
-    stillSignedIn(): Promise<boolean>;
+    onExpired(): void;
   }) => { start(): void; stop(): void };
+  /** What agentd answers the stream request that follows EventSource giving up. */
+  let answer = 503;
+  const probes: string[] = [];
   beforeAll(async () => {
     // The page's globals, before the module (which reads location at load) is imported.
     vi.stubGlobal('location', { href: 'http://127.0.0.1:8765/' });
@@ -66,6 +69,10 @@ describe('the live stream of the web client', () => {
     vi.stubGlobal('addEventListener', () => {});
     vi.stubGlobal('removeEventListener', () => {});
     vi.stubGlobal('navigator', { onLine: true });
+    vi.stubGlobal('fetch', async (url: URL) => {
+      probes.push(url.searchParams.get('cursor') ?? '');
+      return { status: answer };
+    });
     const module = '../../../web/src/live/stream.js';
     ({ LiveStream } = await import(/* @vite-ignore */ module));
   });
@@ -73,22 +80,25 @@ describe('the live stream of the web client', () => {
   beforeEach(() => {
     vi.useFakeTimers();
     FakeEventSource.opened = [];
+    probes.length = 0;
+    answer = 503;
   });
   afterEach(() => vi.useRealTimers());
 
-  function start(opts: { signedIn?: boolean } = {}) {
+  function start() {
     const batches: number[][] = [];
     const states: string[] = [];
     const ended: string[] = [];
+    const expired: number[] = [];
     const stream = new LiveStream({
       cursor: 'evt_0000000000000100',
       onEvents: (events) => batches.push(events.map((e) => e.seq)),
       onState: (state) => states.push(state),
       onEnded: (reason) => ended.push(reason),
-      stillSignedIn: async () => opts.signedIn ?? true,
+      onExpired: () => expired.push(1),
     });
     stream.start();
-    return { stream, batches, states, ended, current: () => FakeEventSource.opened.at(-1)! };
+    return { stream, batches, states, ended, expired, current: () => FakeEventSource.opened.at(-1)! };
   }
 
   it('starts after its cursor, delivers events in batches, and drops one its session already delivered', () => {
@@ -113,6 +123,7 @@ describe('the live stream of the web client', () => {
     expect(s.states.at(-1)).toBe('reconnecting');
     expect(FakeEventSource.opened.length).toBe(1);
     await vi.advanceTimersByTimeAsync(1000);
+    expect(probes).toEqual(['evt_0000000000000102']); // it asked why: a 503, worth another try
     expect(FakeEventSource.opened.length).toBe(2);
     expect(cursorOf(s.current())).toBe('evt_0000000000000102');
     // The replay repeats what was delivered before the drop: shown once.
@@ -165,11 +176,23 @@ describe('the live stream of the web client', () => {
     s.stream.stop();
   });
 
-  it('given up on and no longer signed in: it ends, rather than retrying a 401 for ever', async () => {
-    const s = start({ signedIn: false });
+  it('given up on and no longer signed in (401): it ends, rather than retrying for ever', async () => {
+    answer = 401;
+    const s = start();
     s.current().fail(true);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(s.ended).toEqual(['unauthorized']);
+    expect(FakeEventSource.opened.length).toBe(1);
+    s.stream.stop();
+  });
+
+  it('given up on because retention deleted what follows its cursor (410): its owner is told to start afresh', async () => {
+    answer = 410;
+    const s = start();
+    s.current().fail(true);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(s.expired).toEqual([1]);
+    expect(s.ended).toEqual([]);
     expect(FakeEventSource.opened.length).toBe(1);
     s.stream.stop();
   });

@@ -27,8 +27,11 @@ export interface LiveStreamOptions {
   onState(state: ConnectionState): void;
   /** The stream ended for good: signed out, token revoked, or no longer authorised. */
   onEnded(reason: string): void;
-  /** Whether the page is still signed in (asked when EventSource gave up). */
-  stillSignedIn(): Promise<boolean>;
+  /**
+   * Retention deleted events after the cursor while the page was away (`410 cursor_expired`): what
+   * it missed is gone, so its owner must read its lists afresh and open a new stream.
+   */
+  onExpired(): void;
 }
 
 const CONTROL_TYPES: StreamControlFrame['type'][] = ['stream.opened', 'stream.heartbeat', 'stream.overflow', 'stream.closed'];
@@ -85,12 +88,16 @@ export class LiveStream {
     this.opts.onState(state);
   }
 
+  private url(): URL {
+    const url = new URL('stream', BASE_URL);
+    if (this.cursor) url.searchParams.set('cursor', this.cursor);
+    return url;
+  }
+
   private open(): void {
     this.source?.close();
     clearTimeout(this.retryTimer);
-    const url = new URL('stream', BASE_URL);
-    if (this.cursor) url.searchParams.set('cursor', this.cursor);
-    const source = new EventSource(url);
+    const source = new EventSource(this.url());
     this.source = source;
     this.lastFrameAt = Date.now();
     source.onmessage = (message) => {
@@ -159,20 +166,35 @@ export class LiveStream {
     }
   }
 
+  /**
+   * EventSource gave up without saying why. The same request, made once with fetch, says: 401 (the
+   * sign-in ended), 410 (retention deleted what comes after the cursor), or anything else (agentd
+   * restarting, a proxy's error, no network), which is worth another try.
+   */
+  private async probe(): Promise<'unauthorized' | 'expired' | 'retry'> {
+    const abort = new AbortController();
+    try {
+      const res = await fetch(this.url(), { headers: { accept: 'text/event-stream' }, credentials: 'same-origin', cache: 'no-store', signal: abort.signal });
+      return res.status === 401 ? 'unauthorized' : res.status === 410 ? 'expired' : 'retry';
+    } catch {
+      return 'retry';
+    } finally {
+      // A 200 is a stream: this probe does not read it.
+      abort.abort();
+    }
+  }
+
   private async afterGiveUp(): Promise<void> {
     if (this.stopped) return;
     this.setState(navigator.onLine ? 'reconnecting' : 'offline');
-    let signedIn = true;
-    try {
-      signedIn = await this.opts.stillSignedIn();
-    } catch {
-      // agentd unreachable: keep trying
-    }
-    if (!signedIn) {
+    const verdict = await this.probe();
+    if (this.stopped) return;
+    if (verdict === 'unauthorized') {
       this.setState('ended');
       this.opts.onEnded('unauthorized');
       return;
     }
+    if (verdict === 'expired') return this.opts.onExpired();
     this.failures += 1;
     const ceiling = Math.min(10_000, 250 * 2 ** Math.min(this.failures, 10));
     this.retryTimer = setTimeout(() => this.open(), ceiling / 2 + Math.random() * (ceiling / 2));

@@ -95,7 +95,10 @@ export class AppModel {
     this.auth.set({ status: 'signed-out', authEnabled: true });
   }
 
+  private retryStart: ReturnType<typeof setTimeout> | undefined;
+
   private stop(): void {
+    clearTimeout(this.retryStart);
     this.stream?.stop();
     this.stream = undefined;
     this.open.clear();
@@ -115,6 +118,8 @@ export class AppModel {
     } catch (err) {
       this.sessions.update((s) => ({ ...s, loading: false, error: describeError(err) }));
       if (err instanceof ApiError && err.status === 401) return this.auth.set({ status: 'signed-out', authEnabled: true });
+      // agentd unreachable or starting: try again (the error stays shown until then).
+      this.retryStart = setTimeout(() => void this.start(), 2000);
       return;
     }
     this.stream = new LiveStream({
@@ -125,17 +130,24 @@ export class AppModel {
         this.stop();
         this.auth.set({ status: 'signed-out', authEnabled: true, error: 'Signed out. Sign in again to continue.' });
       },
-      stillSignedIn: async () => {
-        try {
-          await api.signInStatus();
-          return true;
-        } catch (err) {
-          if (err instanceof ApiError && err.status === 401) return false;
-          throw err;
-        }
-      },
+      onExpired: () => void this.resync(),
     });
     this.stream.start();
+  }
+
+  /**
+   * The page was away so long that retention deleted events it had not seen: read the lists and
+   * every open conversation afresh from their newest end, and follow from there.
+   */
+  private async resync(): Promise<void> {
+    const open = [...this.open.values()];
+    await this.start();
+    for (const entry of open) {
+      this.open.set(entry.timeline.sessionId, entry);
+      entry.loading = true;
+      entry.pending = [];
+      void this.loadNewest(entry);
+    }
   }
 
   private async loadInbox(): Promise<void> {

@@ -86,7 +86,9 @@ export function SessionView({ id }: { id: string }) {
           header={
             timeline.hasOlder
               ? <p class="muted center small">{open.loadingOlder ? 'Loading older events…' : 'Scroll up for older events'}</p>
-              : <p class="muted center small">Start of the session</p>
+              : timeline.firstSeq > 1
+                ? <p class="muted center small">Older events are no longer kept (agentd's retention deleted them)</p>
+                : <p class="muted center small">Start of the session</p>
           }
         />
       )}
