@@ -49,6 +49,8 @@ export interface Config {
   streamBufferBytes: number;
   /** Lifetime of a stream ticket, seconds. */
   streamTicketTtlS: number;
+  /** Notifications: may webhooks and push endpoints be on loopback or private addresses; the VAPID subject. */
+  notifications: { allowPrivate: boolean; pushSubject: string };
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
   agentEnv: NodeJS.ProcessEnv;
   /** Operating agentd (issue 18): logs, metrics, retention. */
@@ -122,6 +124,8 @@ export function buildAgentdCommand(): Command {
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
     .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0))
+    .option('--webhook-allow-private', 'let webhooks and push endpoints be on loopback or private addresses (AGENTD_WEBHOOK_ALLOW_PRIVATE=1)')
+    .option('--push-subject <uri>', 'mailto: or https: contact sent to push services with Web Push (AGENTD_PUSH_SUBJECT)')
     .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json (AGENTD_LOG_FORMAT)')
     .option('--log-file <path>', 'JSON log lines into this file, rotated, instead of stdout (AGENTD_LOG_FILE)')
     .option('--log-rotate-mb <n>', 'rotate the log file at this size (AGENTD_LOG_ROTATE_MB)', int('--log-rotate-mb', 1))
@@ -165,6 +169,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
+    webhookAllowPrivate?: boolean; pushSubject?: string;
   };
   const authTokens = [
     ...(o.authToken ?? []),
@@ -228,6 +233,10 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     streamHeartbeatMs: o.streamHeartbeatMs ?? envInt(env, 'AGENTD_STREAM_HEARTBEAT_MS', 15_000, 100),
     streamBufferBytes: o.streamBufferBytes ?? envInt(env, 'AGENTD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
     streamTicketTtlS: 60,
+    notifications: {
+      allowPrivate: o.webhookAllowPrivate ?? env.AGENTD_WEBHOOK_ALLOW_PRIVATE === '1',
+      pushSubject: pushSubject(o.pushSubject ?? env.AGENTD_PUSH_SUBJECT ?? 'mailto:agentd@localhost'),
+    },
     agentEnv: env,
     ops: opsConfig(opts, env, cwd),
   };
@@ -283,6 +292,20 @@ function allowedOrigin(value: string): string {
     throw new ConfigError(`--allowed-origin "${value}" must be an origin such as https://app.example.com (scheme, host and optional port; no path)`);
   }
   return url.origin;
+}
+
+/** Push services want a way to reach the sender: a mailto: or https: URI (RFC 8292). */
+function pushSubject(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    // reported below
+  }
+  if (!url || !['mailto:', 'https:'].includes(url.protocol)) {
+    throw new ConfigError(`--push-subject "${value}" must be a mailto: or https: URI, such as mailto:you@example.com`);
+  }
+  return url.href;
 }
 
 export function isLoopback(host: string): boolean {

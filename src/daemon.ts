@@ -26,6 +26,12 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { DeliveryWorker } from './notifications/delivery-worker.js';
+import { HttpSender } from './notifications/http-sender.js';
+import { newVapidKeys } from './notifications/push-request.js';
+import { systemClock } from './notifications/clock.js';
+import { WebhookService } from './services/webhooks.js';
+import { PushService } from './services/push.js';
 import { DaemonMetrics } from './metrics/daemon-metrics.js';
 import { BackupService } from './services/backup.js';
 import { Retention } from './services/retention.js';
@@ -48,6 +54,9 @@ export interface Daemon {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a webhook or push delivery waits for an answer, and how long settled ones are kept. */
+const DELIVERY_TIMEOUT_MS = 10_000;
+const DELIVERY_HISTORY_MS = 30 * 24 * 60 * 60 * 1000;
 
 export async function startDaemon(config: Config, logger?: Logger): Promise<Daemon> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
@@ -89,6 +98,20 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
     const approvals = new ApprovalService(store, sessions, delegation);
+    // Notifications: the outbox is filled by the store's writes; this worker empties it.
+    const allowPrivate = config.notifications.allowPrivate;
+    const vapid = await store.notifications.vapidKeys(newVapidKeys);
+    const notifier = new DeliveryWorker(store.notifications, {
+      clock: systemClock,
+      random: Math.random,
+      concurrency: 16,
+      sender: new HttpSender({ allowPrivate, timeoutMs: DELIVERY_TIMEOUT_MS }),
+      vapid: { ...vapid, subject: config.notifications.pushSubject },
+      userAgent: `agentd/${VERSION}`,
+      keepMs: DELIVERY_HISTORY_MS,
+    }, log);
+    const webhooks = new WebhookService(store, sessions, notifier, { allowPrivate });
+    const push = new PushService(store, sessions, notifier, { allowPrivate, publicKey: vapid.publicKey });
     const s = store;
     const status = async (): Promise<DaemonStatus> => {
       const workers = pool.workers();
@@ -129,6 +152,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const deps: GatewayDeps = {
       sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
       metrics, backup: new BackupService(store), doctor: () => serverChecks(config),
+      webhooks, push,
     };
     const exposure = { bindHost: config.host, allowedHosts: config.allowedHosts, allowedOrigins: config.allowedOrigins };
     // Before listening: converting an old file for incremental vacuum blocks for its duration.
@@ -143,6 +167,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const agentHost = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '[::1]' : url.slice('http://'.length, url.lastIndexOf(':'));
     agentUrl = `http://${agentHost}:${port}`;
     await pool.start();
+    // After recovery, whose run.interrupted/failed events queue notifications too.
+    notifier.start();
 
     await store.pruneIdempotency(new Date(Date.now() - IDEMPOTENCY_TTL_MS));
     await signIns.prune();
@@ -182,6 +208,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
           // Their clients resume from their cursors once a daemon is back.
           streams.close();
           await app.close();
+          // Deliveries in flight are cut short and stay due: the next start sends them.
+          await notifier.close();
           await pool.close();
           gate.close();
           await s.close();

@@ -18,6 +18,8 @@ import { metricsRoutes } from './routes/metrics.js';
 import { backupRoutes } from './routes/backup.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { authSessionRoutes } from './routes/auth-session.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { pushRoutes } from './routes/push.js';
 import { webClientRoutes } from './routes/web-client.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
@@ -105,6 +107,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(backupRoutes, { deps });
   await app.register(doctorRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
+  await app.register(pushRoutes, { deps });
   await webClientRoutes(app);
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

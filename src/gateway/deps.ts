@@ -8,6 +8,8 @@ import type { IdempotencyGuard } from './idempotency.js';
 import type { DaemonStatus } from '../protocol/schemas.js';
 import type { TokenRegistry } from './auth.js';
 import type { StreamContext } from './streams/context.js';
+import type { WebhookService } from '../services/webhooks.js';
+import type { PushService } from '../services/push.js';
 import type { DaemonMetrics } from '../metrics/daemon-metrics.js';
 import type { BackupService } from '../services/backup.js';
 import type { Check } from '../doctor/check.js';
@@ -23,6 +25,8 @@ export interface GatewayDeps {
   tokens: TokenRegistry;
   signIns: SignIns;
   streams: StreamContext;
+  webhooks: WebhookService;
+  push: PushService;
   status: () => Promise<DaemonStatus>;
   version: string;
   metrics: DaemonMetrics;

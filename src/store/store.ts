@@ -9,6 +9,7 @@ import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalStat
 import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
 import type { NewEvent } from '../protocol/events.js';
 import type { SignInStore } from './sign-ins.js';
+import type { NotificationStore } from './notifications.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -159,6 +160,8 @@ export interface Store {
   readonly path: string;
   /** Browser sign-ins (session cookies). */
   readonly signIns: SignInStore;
+  /** Webhooks, push subscriptions and the outbox; notifications are queued by the writes themselves. */
+  readonly notifications: NotificationStore;
   close(): Promise<void>;
   onEvents(listener: EventsListener): () => void;
 

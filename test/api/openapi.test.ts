@@ -118,7 +118,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('declares Idempotency-Key where it is honoured, and the headers responses carry', async () => {
-    const idempotent = ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'approveRequest', 'denyRequest'];
+    const idempotent = ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'approveRequest', 'denyRequest', 'createWebhook'];
     for (const { op } of operations) {
       const declared = !!param(op, 'Idempotency-Key');
       expect(declared, op.operationId).toBe(idempotent.includes(op.operationId));
@@ -138,7 +138,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('lets create endpoints declare only 201, which a replay answers too', () => {
-    for (const id of ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'createStreamTicket', 'signIn']) {
+    for (const id of ['createSession', 'postMessage', 'createRun', 'spawnFromRun', 'spawnFromSession', 'sendToSession', 'replyParent', 'respondToRequest', 'createStreamTicket', 'signIn', 'createWebhook', 'subscribePush']) {
       const success = Object.keys(opById(id).responses).filter((s) => s.startsWith('2'));
       expect(success, id).toEqual(['201']);
     }

@@ -263,33 +263,37 @@ function count(map: Record<string, number>, key: string) {
   map[key] = (map[key] ?? 0) + 1;
 }
 
-/** Sends `numRuns` generated requests (more if fast-check shrinks a failure) and reports them. */
+/**
+ * Sends at least `numRuns` generated requests (more if fast-check shrinks a failure) and reports them.
+ * Each operation gets its own equal share, so every operation is exercised on every run: one draw
+ * over all operations at once left an operation out of a 300-request run about one time in thirteen.
+ */
 export async function fuzzOpenApi(setup: FuzzSetup, numRuns: number, seed?: number): Promise<FuzzReport> {
   const checker = new SchemaChecker(setup.document);
   const source: ValueSource = { checker, samples: setup.samples, caps: setup.caps };
   const operations = operationsOf(setup.document);
-  const byId = new Map(operations.map((op) => [op.id, op]));
   const report: FuzzReport = { requests: 0, byStatus: {}, byVariant: {}, byOperation: {}, serverErrors: 0, violations: [] };
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const arbitrary = fc.oneof(...operations.map((op) => requestsFor(op, setup, source)));
+  const perOperation = Math.max(1, Math.ceil(numRuns / operations.length));
   try {
-    await fc.assert(
-      fc.asyncProperty(arbitrary, async (request) => {
-        const op = byId.get(request.operation)!;
-        const answer = await send(setup.url, request, agent);
-        report.requests += 1;
-        count(report.byStatus, String(answer.status));
-        count(report.byVariant, request.variant);
-        count(report.byOperation, request.operation);
-        if (answer.status >= 500) report.serverErrors += 1;
-        const problems = judge(op, answer, checker);
-        if (problems.length) {
-          report.violations.push(`${request.method} ${request.path} (${request.variant}) → ${answer.status}: ${problems.join('; ')}`);
-          throw new Error(`${op.id}: ${problems.join('; ')}`);
-        }
-      }),
-      { numRuns, ...(seed === undefined ? {} : { seed }), endOnFailure: true },
-    );
+    for (const op of operations) {
+      await fc.assert(
+        fc.asyncProperty(requestsFor(op, setup, source), async (request) => {
+          const answer = await send(setup.url, request, agent);
+          report.requests += 1;
+          count(report.byStatus, String(answer.status));
+          count(report.byVariant, request.variant);
+          count(report.byOperation, request.operation);
+          if (answer.status >= 500) report.serverErrors += 1;
+          const problems = judge(op, answer, checker);
+          if (problems.length) {
+            report.violations.push(`${request.method} ${request.path} (${request.variant}) → ${answer.status}: ${problems.join('; ')}`);
+            throw new Error(`${op.id}: ${problems.join('; ')}`);
+          }
+        }),
+        { numRuns: perOperation, ...(seed === undefined ? {} : { seed }), endOnFailure: true },
+      );
+    }
   } finally {
     agent.destroy();
   }

@@ -26,6 +26,7 @@ import {
   convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
 } from './retention.js';
 import { SqliteSignIns } from './sign-ins.js';
+import { SqliteNotifications } from './notifications.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
@@ -46,6 +47,7 @@ export class SqliteStore implements Store {
   /** @internal */
   readonly db: Database.Database;
   readonly signIns: SqliteSignIns;
+  readonly notifications: SqliteNotifications;
   private readonly listeners = new Set<EventsListener>();
   /** Told how long each write transaction took, in milliseconds (metrics). */
   onWrite: ((elapsedMs: number) => void) | undefined;
@@ -55,6 +57,7 @@ export class SqliteStore implements Store {
     this.path = path;
     this.db = openDatabase(path);
     this.signIns = new SqliteSignIns(this.db);
+    this.notifications = new SqliteNotifications(this, this.db);
     const db = this.db;
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
@@ -138,8 +141,14 @@ export class SqliteStore implements Store {
       },
     };
     const started = this.onWrite ? performance.now() : 0;
-    const result = this.db.transaction(() => fn(tx)).immediate();
+    let queued = 0;
+    const result = this.db.transaction(() => {
+      const value = fn(tx);
+      queued = this.queueNotifications(committed);
+      return value;
+    }).immediate();
     this.onWrite?.(performance.now() - started);
+    if (queued > 0) this.notifications.outbox.announce();
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -150,6 +159,16 @@ export class SqliteStore implements Store {
       }
     }
     return result;
+  }
+
+  /**
+   * @internal Inside write()'s transaction: notifications commit with the events that cause them.
+   * With no endpoint or subscription configured, this is one boolean test per transaction (the
+   * notifications benchmark measures it against a store that skips it).
+   */
+  queueNotifications(committed: AgentEvent[]): number {
+    const outbox = this.notifications.outbox;
+    return outbox.armed && committed.length > 0 ? outbox.enqueue(committed) : 0;
   }
 
   /** @internal for sibling modules of this store */
