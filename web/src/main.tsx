@@ -31,6 +31,14 @@ function registerServiceWorker(): void {
   });
 }
 
+/** A tap on a notification, handled by the service worker, asks an open page to show its session. */
+function followServiceWorker(): void {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<{ type?: string; hash?: unknown }>) => {
+    if (event.data?.type === 'agentd.open' && typeof event.data.hash === 'string' && event.data.hash.startsWith('#/')) location.hash = event.data.hash;
+  });
+}
+
 applyTheme(currentTheme());
 const root = document.getElementById('app')!;
 // The "Loading…" line of index.html is for the seconds before this runs; the app replaces it.
@@ -38,4 +46,5 @@ root.textContent = '';
 render(<App />, root);
 const route = parseRoute(location.hash);
 void app.boot(route.name === 'session' ? route.id : null);
+followServiceWorker();
 addEventListener('load', registerServiceWorker);

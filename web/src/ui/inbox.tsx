@@ -1,8 +1,12 @@
-/** Everything waiting for an answer, across sessions, oldest first: approvals and children's questions. */
+/**
+ * Everything waiting for an answer, across sessions, oldest first: approvals and children's questions;
+ * below, whether this device is notified of them.
+ */
 import { app } from '../state/app.js';
 import { useCell } from '../state/cell.js';
 import { isOpen } from '../state/sessions.js';
 import { RequestCard } from './request-card.js';
+import { PushSettings } from './push-settings.js';
 
 export function Inbox() {
   const requests = useCell(app.requests);
@@ -17,6 +21,7 @@ export function Inbox() {
           {open.map((request) => <li key={request.id}><RequestCard request={request} showSession /></li>)}
         </ul>
       )}
+      <PushSettings />
     </section>
   );
 }
