@@ -33,7 +33,11 @@ export async function openPage(browser: Browser, size: 'phone' | 'desktop', opti
     ...(size === 'phone' && { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }),
     serviceWorkers: options.serviceWorkers ?? 'allow',
   });
-  const page = await context.newPage();
+  return watchPage(context, await context.newPage());
+}
+
+/** Records the CSP violations and script errors of `page` from its next navigation on. */
+export async function watchPage(context: BrowserContext, page: Page): Promise<WatchedPage> {
   const watched: WatchedPage = { page, context, violations: [], errors: [] };
   await page.exposeBinding('__reportViolation', (_source, text: string) => watched.violations.push(text));
   await page.addInitScript(() => {

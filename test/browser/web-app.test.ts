@@ -1,6 +1,7 @@
 /**
- * Issue 13 point 8 and issue 14 point 6: Web Push in the web client, in a real browser. The page
- * subscribes this browser from the inbox with agentd's VAPID key; agentd encrypts an approval for
+ * Issue 13 point 8 and issue 14 point 6: the web client as an installed app, in a real browser with
+ * a profile on disk (where apps can be installed): chromium finds it installable (manifest, icons,
+ * service worker). Then Web Push: the page subscribes this browser from the inbox with agentd's VAPID key; agentd encrypts an approval for
  * the subscription and sends it to a push service; the service worker shows it with Approve and
  * Deny, and a button answers the request with the browser's session cookie alone; a tap on a
  * finished run opens its session in the page.
@@ -13,15 +14,17 @@
  * on a notification is an ordinary `notificationclick` event dispatched in the worker.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, CDPSession, Worker } from 'playwright-core';
+import type { CDPSession, Worker } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askingAgentOptions } from '../support/approvals.js';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
-import { launchBrowser, skipBrowserTests } from '../support/browser.js';
+import { launchProfile, skipBrowserTests } from '../support/browser.js';
 import { pushKeys, type PushKeys } from '../support/push-subscriber.js';
 import { startReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
-import { axeFindings, openPage, PHONE, DESKTOP, screenshot, type WatchedPage } from '../support/web-client.js';
+import { axeFindings, DESKTOP, PHONE, screenshot, watchPage, type WatchedPage } from '../support/web-client.js';
 import { waitUntil } from '../support/wait.js';
 
 // Callbacks passed to evaluate run in the browser or its service worker; this compile has no DOM types.
@@ -31,10 +34,10 @@ const TOKEN = 'push-operator-secret';
 
 interface Shown { title: string; body: string; tag: string; actions: string[]; data: any }
 
-describe.skipIf(skipBrowserTests)('Web Push in the web client, in a real browser', () => {
+describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push notifications, in a real browser', () => {
   let service: WebhookReceiver;
   let d: TestDaemon;
-  let browser: Browser;
+  let profile: string;
   let desk: WatchedPage;
   let cdp: CDPSession;
   let device: PushKeys;
@@ -43,8 +46,9 @@ describe.skipIf(skipBrowserTests)('Web Push in the web client, in a real browser
   beforeAll(async () => {
     service = await startReceiver(() => 201); // push services answer 201 Created
     d = await startTestDaemon({ authTokens: [`op:${TOKEN}`], notifications: { allowPrivate: true, pushSubject: 'mailto:web-push-test@example.com' } }, askingAgentOptions);
-    browser = await launchBrowser();
-    desk = await openPage(browser, 'desktop');
+    profile = await mkdtemp(join(tmpdir(), 'agentd-browser-profile-'));
+    const context = await launchProfile(profile, DESKTOP);
+    desk = await watchPage(context, context.pages()[0] ?? await context.newPage());
     await desk.context.grantPermissions(['notifications'], { origin: d.url });
     device = pushKeys();
     // The browser's push service, played by the test: subscribe() records the key it was given.
@@ -70,9 +74,10 @@ describe.skipIf(skipBrowserTests)('Web Push in the web client, in a real browser
     await cdp.send('ServiceWorker.enable');
   }, 60_000);
   afterAll(async () => {
-    await browser?.close();
+    await desk?.context.close();
     await d?.close();
     await service?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   const page = () => desk.page;
@@ -109,8 +114,16 @@ describe.skipIf(skipBrowserTests)('Web Push in the web client, in a real browser
     }, { tag, action });
   }
 
-  it('turns notifications on from the inbox: the browser subscribes with agentd\'s key, and agentd keeps the subscription', async () => {
+  it('is installable: chromium reads its manifest without error and finds nothing missing (icons, worker)', async () => {
     await page().goto(`${d.url}/`);
+    await page().getByLabel('Operator token').waitFor();
+    await page().evaluate(() => window.navigator.serviceWorker.ready);
+    const manifest = await cdp.send('Page.getAppManifest');
+    expect(manifest).toMatchObject({ url: `${d.url}/manifest.webmanifest`, errors: [] });
+    expect((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors).toEqual([]);
+  });
+
+  it('turns notifications on from the inbox: the browser subscribes with agentd\'s key, and agentd keeps the subscription', async () => {
     await page().getByLabel('Operator token').fill(TOKEN);
     await page().getByRole('button', { name: 'Sign in' }).click();
     await page().locator('[data-connection="live"]').waitFor();
