@@ -105,6 +105,26 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: d.url, registrationId: registrationId!, data: JSON.stringify(message) });
   }
 
+  /**
+   * Watches the worker's showNotification calls finish. Chromium lists a notification only once it is
+   * on screen, and getNotifications() called while one is still being shown drops it from its records
+   * (it prunes those not on screen): so tests wait for the call to finish before they look.
+   */
+  async function watchNotifications(): Promise<void> {
+    await (await worker()).evaluate(() => {
+      const registration = self.registration;
+      const show = registration.showNotification.bind(registration);
+      self.__displayed = [];
+      registration.showNotification = (title: string, options: unknown) => show(title, options).then(() => { self.__displayed.push(title); });
+    });
+  }
+
+  /** Waits until the worker has shown a notification titled `title`, `times` times in all. */
+  async function displayed(title: string, times = 1): Promise<void> {
+    await waitUntil(`the worker shows "${title}"${times > 1 ? ` for the ${times}th time` : ''}`, async () =>
+      (await (await worker()).evaluate(() => self.__displayed as string[])).filter((t) => t === title).length >= times);
+  }
+
   /** A person taps the notification tagged `tag` (on a button, or on its body when `action` is ''). */
   async function tap(tag: string, action: string): Promise<void> {
     await (await worker()).evaluate(async ({ tag, action }) => {
@@ -118,6 +138,7 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     await page().goto(`${d.url}/`);
     await page().getByLabel('Operator token').waitFor();
     await page().evaluate(() => window.navigator.serviceWorker.ready);
+    await watchNotifications();
     const manifest = await cdp.send('Page.getAppManifest');
     expect(manifest).toMatchObject({ url: `${d.url}/manifest.webmanifest`, errors: [] });
     expect((await cdp.send('Page.getInstallabilityErrors')).installabilityErrors).toEqual([]);
@@ -149,7 +170,7 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     await page().getByRole('button', { name: 'Send a test' }).click();
     await page().getByText('Test sent: it appears in a moment.').waitFor();
     const message = await relayPush('a test', (m) => m.type === 'webhook.test');
-    await waitUntil('the test notification is shown', async () => (await shown()).some((n) => n.tag === message.tag));
+    await displayed('agentd test notification');
     expect((await shown()).find((n) => n.tag === message.tag)).toMatchObject({ title: 'agentd test notification', actions: [] });
   });
 
@@ -159,7 +180,7 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     const run = (await op('POST', `/sessions/${session.id}/messages`, { text: `ask touch ${file}` })).body.run;
     const message = await relayPush('the approval', (m) => m.type === 'approval.requested' && m.session_id === session.id);
 
-    await waitUntil('the approval is shown', async () => (await shown()).some((n) => n.tag === message.request_id));
+    await displayed('Approval needed: deploy');
     expect((await shown()).find((n) => n.tag === message.request_id)).toMatchObject({
       title: 'Approval needed: deploy', body: `run \`touch ${file}\` in ${session.cwd}`, actions: ['approve', 'deny'],
     });
@@ -174,9 +195,9 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
 
     // Tapped again from another device's copy: too late, and the notification says so.
     await deliver(message);
-    await waitUntil('the approval is shown again', async () => (await shown()).some((n) => n.tag === message.request_id));
+    await displayed('Approval needed: deploy', 2);
     await tap(message.request_id, 'deny');
-    await waitUntil('a notification says the answer was not taken', async () => (await shown()).some((n) => n.title.startsWith('Not done: Deny')));
+    await displayed('Not done: Deny — Approval needed: deploy');
     expect((await shown()).find((n) => n.tag === message.request_id)).toMatchObject({ body: expect.stringContaining('already answered'), actions: [] });
     expect((await op('GET', `/requests/${message.request_id}`)).body.request.decision).toBe('approve');
   });
@@ -186,14 +207,14 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     const session = (await op('POST', '/sessions', { title: 'risky' })).body.session;
     const run = (await op('POST', `/sessions/${session.id}/messages`, { text: `ask touch ${file}` })).body.run;
     const approval = await relayPush('the approval', (m) => m.type === 'approval.requested' && m.session_id === session.id);
-    await waitUntil('the approval is shown', async () => (await shown()).some((n) => n.tag === approval.request_id));
+    await displayed('Approval needed: risky');
     await tap(approval.request_id, 'deny');
     await waitUntil('the run ends', async () => (await op('GET', `/runs/${run.id}`)).body.run.state === 'completed');
     expect((await op('GET', `/requests/${approval.request_id}`)).body.request).toMatchObject({ state: 'answered', decision: 'deny' });
     expect(existsSync(file)).toBe(false);
 
     await relayPush('the finished run', (m) => m.type === 'run.completed' && m.session_id === session.id);
-    await waitUntil('the finished run is shown', async () => (await shown()).some((n) => n.tag === session.id));
+    await displayed('Run completed: risky');
     expect((await shown()).find((n) => n.tag === session.id)).toMatchObject({ title: 'Run completed: risky', actions: [] });
     await tap(session.id, '');
     await page().getByRole('heading', { name: 'risky' }).waitFor();
@@ -204,6 +225,16 @@ describe.skipIf(skipBrowserTests)('the web client installed, and its Web Push no
     await page().getByRole('link', { name: /Inbox/ }).click();
     await page().getByRole('button', { name: 'Turn off notifications' }).click();
     await page().getByRole('button', { name: 'Turn on notifications' }).waitFor();
+    expect((await op('GET', '/push/subscriptions')).body.subscriptions).toEqual([]);
+    expect(await page().evaluate(async () => (await (await window.navigator.serviceWorker.ready).pushManager.getSubscription()) === null)).toBe(true);
+  });
+
+  it('signing out turns this device\'s notifications off too', async () => {
+    await page().getByRole('button', { name: 'Turn on notifications' }).click();
+    await page().getByRole('button', { name: 'Turn off notifications' }).waitFor();
+    expect((await op('GET', '/push/subscriptions')).body.subscriptions).toHaveLength(1);
+    await page().getByRole('button', { name: 'Sign out' }).click();
+    await page().getByLabel('Operator token').waitFor();
     expect((await op('GET', '/push/subscriptions')).body.subscriptions).toEqual([]);
     expect(await page().evaluate(async () => (await (await window.navigator.serviceWorker.ready).pushManager.getSubscription()) === null)).toBe(true);
   });

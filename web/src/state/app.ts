@@ -12,6 +12,7 @@ import { LiveStream, type ConnectionState } from '../live/stream.js';
 import { Cell } from './cell.js';
 import { Timeline } from './timeline.js';
 import { newerRun } from './sessions.js';
+import { push } from './push.js';
 
 export type AuthState =
   | { status: 'checking' }
@@ -87,6 +88,7 @@ export class AppModel {
 
   async signOut(): Promise<void> {
     this.stop();
+    await push.forgetThisDevice();
     try {
       await api.signOut();
     } catch {

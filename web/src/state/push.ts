@@ -101,6 +101,26 @@ export class PushModel {
     }
   }
 
+  /**
+   * Signing out: this browser stops receiving notifications (a shared device must not go on showing
+   * what agents ask, nor offer buttons that no longer work). Best effort: sign-out goes on anyway.
+   */
+  async forgetThisDevice(): Promise<void> {
+    if (!supported()) return;
+    try {
+      const registered = await navigator.serviceWorker.getRegistration();
+      const subscription = await registered?.pushManager.getSubscription();
+      if (!subscription) return;
+      const known = (await client.listPushSubscriptions()).subscriptions.find((s) => s.endpoint === subscription.endpoint);
+      if (known) await client.unsubscribePush(known.id);
+      await subscription.unsubscribe();
+    } catch {
+      // agentd unreachable or the cookie already gone: its push service's 410 will remove it later
+    } finally {
+      this.state.set({ status: 'checking' });
+    }
+  }
+
   /** Asks agentd to push a test notification to this browser now. */
   async test(): Promise<void> {
     const current = this.state.value;
