@@ -12,6 +12,7 @@
  */
 /// <reference lib="webworker" />
 import { answerFailed, clickOutcome, notificationOf, parseMessage, type PushMessage, type ShownNotification } from './push/notification.js';
+import { renewSubscription } from './push/renew.js';
 
 declare const __SHELL__: string[];
 declare const __CACHE__: string;
@@ -61,6 +62,16 @@ self.addEventListener('notificationclick', (event) => {
   event.notification.close();
   const outcome = clickOutcome(message, event.action, self.registration.scope);
   event.waitUntil(outcome.kind === 'answer' ? answer(message, outcome) : openPage(outcome.url, outcome.hash));
+});
+
+// The browser replaced the subscription (Firefox does; Chromium does not fire this): tell agentd.
+self.addEventListener('pushsubscriptionchange', (event) => {
+  const change = event as ExtendableEvent & { newSubscription?: PushSubscription | null };
+  change.waitUntil(renewSubscription({
+    fetch: (url, init) => fetch(url, init),
+    subscribe: (key) => self.registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }),
+    scope: self.registration.scope,
+  }, change.newSubscription ?? null));
 });
 
 /** Posts the answer; when it did not go through, a notification says why (and opens the session). */

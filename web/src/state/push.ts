@@ -8,6 +8,7 @@
 import { NotificationsClient } from '../../../src/client/notifications-client.js';
 import { api, ApiError, describeError } from '../api.js';
 import { Cell } from './cell.js';
+import { keyBytes } from '../push/renew.js';
 
 export type PushState =
   | { status: 'checking' }
@@ -23,12 +24,6 @@ const client = new NotificationsClient(api);
 
 function supported(): boolean {
   return isSecureContext && 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
-}
-
-/** base64url (agentd's VAPID public key) to the bytes PushManager.subscribe() wants. */
-function keyBytes(base64url: string): Uint8Array<ArrayBuffer> {
-  const base64 = base64url.replace(/-/g, '+').replace(/_/g, '/');
-  return Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0));
 }
 
 function sameKey(a: ArrayBuffer | null, b: Uint8Array): boolean {
