@@ -8,6 +8,19 @@ import type { TypedEvent } from '../protocol/events.js';
 import type { DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
 import type { AnyRequest, ApprovalRequest } from '../protocol/approvals.js';
 import type { SignInStatus } from '../protocol/auth.js';
+import type { Static } from '@sinclair/typebox';
+import type { SessionDiffSchema, SessionReportSchema, UsageReportSchema } from '../protocol/workspaces.js';
+
+export type SessionReport = Static<typeof SessionReportSchema>;
+export type SessionDiff = Static<typeof SessionDiffSchema>;
+export type UsageReport = Static<typeof UsageReportSchema>;
+
+/** What a new session (or child) can ask for beyond its task. */
+export interface WorkspaceInput {
+  worktree?: boolean;
+  branch?: string;
+  allow_dirty?: boolean;
+}
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -108,7 +121,7 @@ export class AgentdApi {
     return this.request<null>('DELETE', 'auth/session');
   }
 
-  createSession(input: { title?: string; provider?: string; cwd?: string; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string }) {
+  createSession(input: { title?: string; provider?: string; cwd?: string; max_cost_usd?: number; max_tokens?: number; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session }>('POST', 'sessions', { body: input });
   }
 
@@ -123,7 +136,23 @@ export class AgentdApi {
   }
 
   getSession(id: string) {
-    return this.request<{ session: Session }>('GET', `sessions/${encodeURIComponent(id)}`);
+    return this.request<SessionReport>('GET', `sessions/${encodeURIComponent(id)}`);
+  }
+
+  diffSession(id: string) {
+    return this.request<SessionDiff>('GET', `sessions/${encodeURIComponent(id)}/diff`);
+  }
+
+  removeWorktree(id: string, force: boolean) {
+    return this.request<{ session: Session }>('DELETE', `sessions/${encodeURIComponent(id)}/worktree`, { query: { force } });
+  }
+
+  setSessionBudget(id: string, budget: { max_cost_usd: number | null; max_tokens: number | null }) {
+    return this.request<{ session: Session }>('PUT', `sessions/${encodeURIComponent(id)}/budget`, { body: budget });
+  }
+
+  usage(query: { since?: string; session_id?: string; limit?: number }) {
+    return this.request<UsageReport>('GET', 'usage', { query });
   }
 
   sendMessage(sessionId: string, input: { text: string; role?: Message['role']; idempotency_key?: string }) {
@@ -160,11 +189,11 @@ export class AgentdApi {
     return this.request<{ run: Run; diagnostics: Diagnostics }>('GET', `runs/${encodeURIComponent(id)}/diagnose`);
   }
 
-  spawnFromRun(runId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string }) {
+  spawnFromRun(runId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session; run: Run }>('POST', `runs/${encodeURIComponent(runId)}/spawn`, { body: input });
   }
 
-  spawnFromSession(sessionId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string }) {
+  spawnFromSession(sessionId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session; run: Run }>('POST', `sessions/${encodeURIComponent(sessionId)}/spawn`, { body: input });
   }
 

@@ -7,6 +7,7 @@ import https from 'node:https';
 import { AgentdApi, UnreachableError, type Transport } from './api.js';
 
 export { ApiError, UnreachableError } from './api.js';
+export type { SessionDiff, SessionReport, UsageReport, WorkspaceInput } from './api.js';
 
 export interface ClientOptions {
   url: string;
