@@ -32,9 +32,14 @@ function sameKey(a: ArrayBuffer | null, b: Uint8Array): boolean {
   return bytes.every((byte, i) => byte === b[i]);
 }
 
-/** The service worker's registration; the page registers it at load. */
+/**
+ * The service worker's registration (the page registers it at load; a browser that refused it —
+ * some private modes do — has none, and then no push either).
+ */
 async function registration(): Promise<ServiceWorkerRegistration> {
-  return navigator.serviceWorker.ready;
+  const registered = await navigator.serviceWorker.getRegistration();
+  if (!registered) throw new Error('the service worker is not installed: reload the page');
+  return registered.active ? registered : navigator.serviceWorker.ready;
 }
 
 export class PushModel {
@@ -45,7 +50,9 @@ export class PushModel {
     if (!supported()) return this.state.set({ status: 'unsupported' });
     if (Notification.permission === 'denied') return this.state.set({ status: 'blocked' });
     try {
-      const subscription = await (await registration()).pushManager.getSubscription();
+      // Before the page's first registration there is none, and so no subscription either.
+      const registered = await navigator.serviceWorker.getRegistration();
+      const subscription = await registered?.pushManager.getSubscription();
       if (!subscription || Notification.permission !== 'granted') return this.state.set({ status: 'off' });
       const known = (await client.listPushSubscriptions()).subscriptions.find((s) => s.endpoint === subscription.endpoint);
       // agentd forgets a subscription its push service calls gone, or after a new database.
