@@ -37,6 +37,7 @@ import {
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 import * as approvals from './approvals.js';
 import * as spools from './spools.js';
+import * as browse from './browse.js';
 import type { ApprovalFilter, ApprovalOutcome, NewApproval, RunOutputBatch } from '../store.js';
 
 const now = () => new Date().toISOString();
@@ -420,6 +421,10 @@ export class SqliteStore implements Store {
       : this.stmt.ownerEvents.all(afterPosition, owner, limit);
     return (rows as EventRow[]).map(toEvent);
   }
+
+  async listEventsBefore(sessionId: string, beforePosition: number | null, limit: number) { return browse.listEventsBefore(this, sessionId, beforePosition, limit); }
+  async latestRuns(sessionIds: string[]) { return browse.latestRuns(this, sessionIds); }
+  async headEventId() { return browse.headEventId(this); }
 
   async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
     return spawnChild(this, input, limits, idem);
