@@ -257,7 +257,9 @@ describe.skipIf(skipBrowserTests)('the web client, in a real browser, against ag
     await cold.goto(`${d.url}/`);
     await cold.getByRole('heading', { name: 'agentd cannot be reached' }).waitFor();
     await cold.close();
-    await d.restart();
+    // A restart that stops the hung run (agentd --stop-runs): by default it would stay running under
+    // its supervisor and hold the session's lane.
+    await d.restart(undefined, { runs: 'stop' });
     // Written while the page cannot hear: it must get these from the log, once.
     for (const text of ['after the restart', 'still offline']) {
       const run = (await op('POST', `/sessions/${session.id}/messages`, { text: `Respond with exactly: ${text}` })).body.run;
