@@ -6,9 +6,17 @@ import { benchmark as cli } from './cli.js';
 import { benchmark as codexTurn } from './codex-turn.js';
 import { benchmark as dispatch } from './dispatch.js';
 import { benchmark as fanout } from './fanout.js';
+import { benchmark as growthAppend } from './growth-append.js';
+import { benchmark as growthCatchup } from './growth-catchup.js';
+import { benchmark as growthDispatch } from './growth-dispatch.js';
+import { benchmark as growthMemory } from './growth-memory.js';
+import { benchmark as growthSessions } from './growth-sessions.js';
 import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 import { benchmark as notifications } from './notifications.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications];
+export const benchmarks: Benchmark[] = [
+  ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications,
+  growthAppend, growthDispatch, growthSessions, growthMemory, growthCatchup,
+];
