@@ -9,7 +9,7 @@
  * binary this checkout already built, as a "local prebuild" (prebuild-install's
  * npm_config_better_sqlite3_local_prebuilds), so nothing else is downloaded and nothing compiled.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../bench/support/repo.js';
 import { startAgentd, type AgentdProcess } from '../../bench/support/agentd.js';
+import { runToCompletion } from '../support/processes.js';
 
 const run = promisify(execFile);
 const PKG = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -30,15 +31,7 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 function exec(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runToCompletion(file, args, { cwd, env });
 }
 
 describe('npm pack → npm install -g → agentd and agentctl', () => {
@@ -108,7 +101,9 @@ describe('npm pack → npm install -g → agentd and agentctl', () => {
     for (const file of [
       'bin/agentd', 'bin/agentctl', 'bin/package.json', 'dist/src/agentd.js', 'dist/src/agentctl.bundle.cjs',
       'dist/src/store/sqlite/migrations/001_initial.sql', 'README.md', 'docs/SKILL.md', 'package.json', 'npm-shrinkwrap.json',
+      'dist/web/index.html', 'dist/web/sw.js', 'dist/web/manifest.webmanifest', 'dist/web/icons/icon-512.png',
     ]) expect(listing, file).toContain(`package/${file}`);
+    expect(listing.filter((f) => /^package\/dist\/web\/assets\/app-[\w-]+\.js$/.test(f)).length, 'the web client bundle').toBe(1);
     const unwanted = listing.filter((f) => /^package\/(src|test|bench|scripts|dist\/bench|node_modules)\/|\.map$|\.ts$|package-lock\.json$/.test(f));
     expect(unwanted).toEqual([]);
   });
@@ -156,6 +151,10 @@ describe('npm pack → npm install -g → agentd and agentctl', () => {
       join(prefix, 'bin', 'agentd'),
     );
     const env = cleanEnv({ AGENTCTL_URL: daemon.url });
+    // The installed daemon serves its web client.
+    const page = await fetch(`${daemon.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
     const status = await exec(agentctlBin, ['daemon', 'status'], home, env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`agentd ${PKG.version}`);

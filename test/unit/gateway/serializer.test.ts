@@ -14,7 +14,11 @@ const bare: Run = {
 };
 const full: Run = {
   ...bare, state: 'completed', message_id: 'msg_1', parent_run_id: 'run_0', worker_id: 'w', pid: 42, exit_code: 0, error: 'none',
-  usage: { input_tokens: 3, nested: { a: [1, 'b', null] } }, cost_usd: 0.25, final_text: 'done "quoted"\n', attempt: 1, started_at: ts, ended_at: ts,
+  usage: {
+    input_tokens: 30, cached_input_tokens: 10, output_tokens: 5, reasoning_tokens: null, total_tokens: 35, model: 'm', cost_usd: 0.25,
+    cost_source: 'estimated', reported: { input_tokens: 30, nested: { a: [1, 'b', null] } },
+  },
+  cost_usd: 0.25, final_text: 'done "quoted"\n', attempt: 1, started_at: ts, ended_at: ts,
 };
 
 describe('response serializer', () => {

@@ -21,7 +21,10 @@ describe('store reads a run with its session scope in one query', () => {
     const root = await store.createSession({ title: null, provider: 'command', cwd: dir, owner: 'alice' });
     const child = await store.createSession({ title: null, provider: 'command', cwd: dir, owner: 'alice', parent_session_id: root.id });
     const run = await store.createRun(child.id, { provider: 'command', prompt: 'p' });
-    await store.transitionRun(run.id, 'running', { patch: { pid: 42, pgid: 42, usage: { tokens: 3 } } });
+    await store.transitionRun(run.id, 'running', { patch: { pid: 42, pgid: 42 } });
+    await store.transitionRun(run.id, 'completed', {
+      patch: { exit_code: 0, final_text: 'done', usage: { input_tokens: 3, cached_input_tokens: 0, output_tokens: 2, reasoning_tokens: null, model: null, cost_usd: null, cost_source: null, reported: null } },
+    });
 
     const found = await store.getRunInScope(run.id);
     expect(found?.run).toEqual(await store.getRun(run.id));
