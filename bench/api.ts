@@ -11,16 +11,20 @@ import { startChildServer } from './support/child-server.js';
 import { jsonClient } from './support/http.js';
 import { scratchDir } from './support/repo.js';
 import { percentile } from './support/stats.js';
+import { cpuSeconds } from './support/cpu.js';
 
 const TOKEN = 'bench-token-0123456789abcdef';
 
 interface Load {
   rps: number;
+  /** CPU the server spent per answered request (µs), or null where /proc cannot tell. */
+  cpuUs: number | null;
   /** Microseconds: autocannon's own histogram holds whole milliseconds, where a fast route reads 0. */
   p99Us: number;
 }
 
-async function load(url: string, connections: number, duration: number, headers: Record<string, string>): Promise<Load> {
+async function load(url: string, pid: number, connections: number, duration: number, headers: Record<string, string>): Promise<Load> {
+  const cpuBefore = cpuSeconds(pid);
   // Each response's time comes from hrtime in fractional milliseconds; keep it at that resolution.
   const latenciesMs: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -29,7 +33,9 @@ async function load(url: string, connections: number, duration: number, headers:
   });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   if (latenciesMs.length === 0) throw new Error(`${url}: no responses measured`);
-  return { rps: result.requests.average, p99Us: percentile(latenciesMs, 99) * 1000 };
+  const cpuAfter = cpuSeconds(pid);
+  const cpuUs = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) * 1e6) / result.requests.total;
+  return { rps: result.requests.average, cpuUs, p99Us: percentile(latenciesMs, 99) * 1000 };
 }
 
 export const benchmark: Benchmark = {
@@ -53,8 +59,9 @@ export const benchmark: Benchmark = {
       await api.get(`/runs/${run.id}/wait?timeout_s=30`);
       body = JSON.stringify(await api.get(`/runs/${run.id}`));
       const url = `${daemon.url}/runs/${run.id}`;
-      if (!quick) await load(url, sizes.connections!, 1, headers);
-      project = await load(url, sizes.connections!, sizes.duration!, headers);
+      const pid = daemon.child.pid!;
+      if (!quick) await load(url, pid, sizes.connections!, 1, headers);
+      project = await load(url, pid, sizes.connections!, sizes.duration!, headers);
     } finally {
       api.close();
       await daemon.stop();
@@ -66,16 +73,19 @@ export const benchmark: Benchmark = {
     let rawLoad: Load;
     try {
       const url = `${raw.url}/runs/same`;
-      if (!quick) await load(url, sizes.connections!, 1, headers);
-      rawLoad = await load(url, sizes.connections!, sizes.duration!, headers);
+      if (!quick) await load(url, raw.pid, sizes.connections!, 1, headers);
+      rawLoad = await load(url, raw.pid, sizes.connections!, sizes.duration!, headers);
     } finally {
       await raw.stop();
       dir.remove();
     }
     log(`agentd ${project.rps.toFixed(0)} req/s (p99 ${project.p99Us.toFixed(0)} µs), bare fastify ${rawLoad.rps.toFixed(0)} req/s (p99 ${rawLoad.p99Us.toFixed(0)} µs)`);
-    return [
+    const rows = [
       atLeastRatio(`GET /runs/:id, ${sizes.connections} connections`, 'req/s', project.rps, rawLoad.rps, 0.6),
       informational('GET /runs/:id p99 latency', 'µs', project.p99Us, rawLoad.p99Us),
     ];
+    // The server's own CPU per request: what the throughput ratio is once the machine is not shared.
+    if (project.cpuUs !== null && rawLoad.cpuUs !== null) rows.push(informational('server CPU per request', 'µs', project.cpuUs, rawLoad.cpuUs));
+    return rows;
   },
 };

@@ -45,7 +45,7 @@ function rawSelect(path: string, sessionId: string): { rows: number; perSecond: 
   }
 }
 
-async function overHttp(baseUrl: string, sessionId: string): Promise<number> {
+export async function overHttp(baseUrl: string, sessionId: string): Promise<number> {
   const api = jsonClient(baseUrl);
   try {
     let cursor = '';
@@ -62,7 +62,7 @@ async function overHttp(baseUrl: string, sessionId: string): Promise<number> {
 }
 
 /** Opens the stream with no cursor and counts event frames until `expected` arrived. */
-function overWebSocket(baseUrl: string, sessionId: string, expected: number): Promise<number> {
+export function overWebSocket(baseUrl: string, sessionId: string, expected: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/sessions/${sessionId}/stream`, { perMessageDeflate: false });
     let count = 0;

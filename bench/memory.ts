@@ -13,7 +13,7 @@ import { closeClients, openClients } from './support/ws-clients.js';
 const LIMIT_MB = 200;
 
 /** Resident set of `pid` in MB, from /proc (Linux). */
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
   return kb / 1024;

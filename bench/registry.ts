@@ -6,6 +6,11 @@ import { benchmark as cli } from './cli.js';
 import { benchmark as codexTurn } from './codex-turn.js';
 import { benchmark as dispatch } from './dispatch.js';
 import { benchmark as fanout } from './fanout.js';
+import { benchmark as growthAppend } from './growth-append.js';
+import { benchmark as growthCatchup } from './growth-catchup.js';
+import { benchmark as growthDispatch } from './growth-dispatch.js';
+import { benchmark as growthMemory } from './growth-memory.js';
+import { benchmark as growthSessions } from './growth-sessions.js';
 import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 import { benchmark as notifications } from './notifications.js';
@@ -14,4 +19,7 @@ import { benchmark as usage } from './usage.js';
 import { benchmark as web } from './web.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications, usage, web, supervisor];
+export const benchmarks: Benchmark[] = [
+  ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications, usage, web,
+  growthAppend, growthDispatch, growthSessions, growthMemory, growthCatchup, supervisor,
+];

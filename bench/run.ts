@@ -2,10 +2,10 @@
  * `npm run bench [-- NAME…] [--quick] [--json] [--SIZE N…]`: runs the benchmarks (all, or those
  * named) and prints one table of project figure, raw reference, ratio and goal.
  */
-import { cpus, totalmem, type as osType, release } from 'node:os';
 import { resolveSizes, type BenchRow } from './harness.js';
 import { benchmarks } from './registry.js';
 import { round } from './support/stats.js';
+import { machineDetails } from './support/machine.js';
 
 interface Args {
   names: string[];
@@ -56,11 +56,6 @@ function table(rows: (BenchRow & { bench: string })[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
-}
-
-export function machineDetails(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown cpu';
-  return `node ${process.version}, ${osType()} ${release()}, ${cpu} × ${cpus().length}, ${Math.round(totalmem() / 2 ** 30)} GiB`;
 }
 
 async function main(): Promise<void> {

@@ -1,11 +1,14 @@
 /**
  * agentd's logger: readable, coloured lines for a person at a terminal, JSON lines for machines
- * (a pipe, the journal), or JSON into a size-rotated file with `--log-file`. Everything is written
- * synchronously, so the last lines before a crash or an exit are not lost in a buffer.
+ * (a pipe, the journal), or JSON into a size-rotated file with `--log-file`. Files and terminals
+ * are written synchronously; JSON to stdout asynchronously, flushed when the process exits.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import rollingFile from 'pino-roll';
+
+/** Unwritten stdout log lines kept while the reader (a pipe, the journal) is behind. */
+const STDOUT_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 export type LogFormat = 'auto' | 'pretty' | 'json';
 export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'pretty', 'json'];
@@ -69,6 +72,12 @@ export async function createLogger(
   if (pretty) {
     return { logger: pino(options, prettyDestination(stdout, true)), destination: 'stdout (pretty)', close: () => {} };
   }
-  const destination = stdout === process.stdout ? pino.destination({ fd: 1, sync: true }) : (stdout as DestinationStream);
-  return { logger: pino(options, destination), destination: 'stdout (json)', close: () => {} };
+  if (stdout !== process.stdout) return { logger: pino(options, stdout as DestinationStream), destination: 'stdout (json)', close: () => {} };
+  // Asynchronous: a synchronous write per line cost a system call per request on the API's hot
+  // path; written behind, the lines of a busy moment leave in one write. pino flushes what is
+  // pending synchronously when the process exits (a stop, a crash), so only a SIGKILL can lose
+  // the lines of that last moment. A reader that stops reading cannot grow the daemon without
+  // bound: past STDOUT_BACKLOG_BYTES unwritten, lines are dropped until it catches up.
+  const destination = pino.destination({ fd: 1, sync: false, maxLength: STDOUT_BACKLOG_BYTES });
+  return { logger: pino(options, destination), destination: 'stdout (json)', close: () => destination.flushSync() };
 }

@@ -25,6 +25,7 @@ import { webClientRoutes } from './routes/web-client.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
+import { serializerCompiler } from './serializer.js';
 import { openapiOptions } from './openapi/document.js';
 
 export interface AppOptions {
@@ -63,6 +64,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   // The API speaks JSON only; anything else is a 415, not a string body that fails validation.
   app.removeContentTypeParser('text/plain');
   // Clients often send Content-Type: application/json on a bodyless POST (cancel); that is no body,

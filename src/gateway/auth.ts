@@ -34,6 +34,12 @@ export interface TokenChange {
  */
 export class TokenRegistry {
   private entries: Entry[] = [];
+  /**
+   * Tokens that matched, by their text: the digest and compare cost more than the rest of a
+   * small request's authentication. Only matches are kept (a guess never is, so guessing costs
+   * the full constant-time compare every time and cannot fill it); emptied when the set changes.
+   */
+  private readonly matched = new Map<string, Entry>();
 
   constructor(tokens: OperatorToken[]) {
     this.entries = tokens.map(toEntry);
@@ -44,10 +50,14 @@ export class TokenRegistry {
   }
 
   verify(token: string): OperatorMatch | undefined {
-    const presented = digest(token);
-    let match: Entry | undefined;
-    for (const entry of this.entries) {
-      if (timingSafeEqual(entry.digest, presented)) match = entry;
+    let match = this.matched.get(token);
+    if (!match) {
+      const presented = digest(token);
+      for (const entry of this.entries) {
+        if (timingSafeEqual(entry.digest, presented)) match = entry;
+      }
+      // Bounded by the configured tokens: one entry per token that matched.
+      if (match) this.matched.set(token, match);
     }
     return match && { principal: match.principal, tokenId: match.tokenId, name: match.name };
   }
@@ -77,6 +87,7 @@ export class TokenRegistry {
       removedTokenIds: gone.map((e) => e.tokenId),
     };
     this.entries = next;
+    this.matched.clear();
     return change;
   }
 }

@@ -15,7 +15,8 @@ import type { Store } from '../store/store.js';
 export class Access {
   constructor(private readonly store: Store) {}
 
-  canSee(principal: Principal, session: Session): boolean {
+  /** Only the session's owner and tree decide: a run's check needs no more than its scope. */
+  canSee(principal: Principal, session: Pick<Session, 'owner' | 'root_session_id'>): boolean {
     if (session.owner !== principal.id) return false;
     return !principal.run || session.root_session_id === principal.run.rootSessionId;
   }

@@ -18,14 +18,12 @@ export class RunService {
 
   /** A run the principal may see: one in a session it owns. */
   async visible(principal: Principal, runId: string): Promise<Run> {
-    const found = await this.store.getRun(runId);
-    if (!found) throw new AppError('run_not_found', `run ${runId} does not exist`);
-    try {
-      await this.sessions.visible(principal, found.session_id);
-    } catch {
+    // One read: the run with its session's owner and tree (the hottest read of the API).
+    const found = await this.store.getRunInScope(runId);
+    if (!found || !this.sessions.access.canSee(principal, found.scope)) {
       throw new AppError('run_not_found', `run ${runId} does not exist`);
     }
-    const { pgid: _pgid, proc_start: _start, ...run } = found;
+    const { pgid: _pgid, proc_start: _start, ...run } = found.run;
     return run;
   }
 

@@ -231,6 +231,8 @@ export interface Store {
 
   createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run>;
   getRun(id: string): Promise<RunWithPgid | undefined>;
+  /** A run with its session's owner and tree in one read: what every access check on a run needs. */
+  getRunInScope(id: string): Promise<{ run: RunWithPgid; scope: SessionScope } | undefined>;
   listRunsByState(state: RunState): Promise<RunWithPgid[]>;
   /** Queued runs whose session has no running run, each session's oldest only, oldest first. */
   listDispatchable(limit: number): Promise<Run[]>;

@@ -11,7 +11,8 @@ describe('benchmarks in --quick mode', () => {
   it('registers every benchmark the issue names, once each', () => {
     const names = benchmarks.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications', 'usage', 'web', 'supervisor']) expect(names).toContain(required);
+    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications', 'usage', 'web',
+      'growth-append', 'growth-dispatch', 'growth-sessions', 'growth-memory', 'growth-catchup', 'supervisor']) expect(names).toContain(required);
   });
 
   for (const bench of benchmarks) {

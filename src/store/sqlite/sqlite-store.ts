@@ -15,6 +15,7 @@ import type {
   SpawnLimits,
   RunPatch,
   RunWithPgid,
+  SessionScope,
   Store,
   StoredResponse,
   TransitionOptions,
@@ -89,6 +90,8 @@ export class SqliteStore implements Store {
       insertRun: db.prepare(`INSERT INTO runs (id, session_id, state, provider, prompt, message_id, parent_run_id,
         created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
+      getRunInScope: db.prepare(`SELECT r.*, s.owner AS scope_owner, s.root_session_id AS scope_root
+        FROM runs r JOIN sessions s ON s.id = r.session_id WHERE r.id = ?`),
       runsByState: db.prepare('SELECT * FROM runs WHERE state = ? ORDER BY id'),
       dispatchable: db.prepare(`SELECT r.* FROM runs r
         WHERE r.state = 'queued'
@@ -329,6 +332,13 @@ export class SqliteStore implements Store {
   async getRun(id: string): Promise<RunWithPgid | undefined> {
     const row = this.stmt.getRun.get(id) as RunRow | undefined;
     return row ? toRunWithPgid(row) : undefined;
+  }
+
+  async getRunInScope(id: string): Promise<{ run: RunWithPgid; scope: SessionScope } | undefined> {
+    const row = this.stmt.getRunInScope.get(id) as (RunRow & { scope_owner: string; scope_root: string }) | undefined;
+    if (!row) return undefined;
+    const { scope_owner: owner, scope_root: root, ...run } = row;
+    return { run: toRunWithPgid(run), scope: { id: run.session_id, owner, root_session_id: root } };
   }
 
   async listRunsByState(state: RunState): Promise<RunWithPgid[]> {
