@@ -2,7 +2,7 @@
 import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config.js';
 import { startDaemon } from './daemon.js';
-import { DatabaseLockedError } from './store/db-lock.js';
+import { startupFailure } from './startup-errors.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,16 +20,10 @@ async function main(): Promise<void> {
   try {
     daemon = await startDaemon(config);
   } catch (err) {
-    if (err instanceof DatabaseLockedError) {
-      process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
-      process.exit(1);
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`agentd: ${config.host}:${config.port} is already in use (--port to choose another)\n`);
-      process.exit(1);
-    }
-    throw err;
+    process.stderr.write(`agentd: cannot start: ${startupFailure(err, config)}\n`);
+    // The stack is for developers; it is printed only when asked for.
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    process.exit(1);
   }
   daemon.app.log.info({ url: daemon.url, db: config.dbPath, max_concurrency: config.maxConcurrency }, 'agentd listening');
   let stopping = false;
@@ -50,6 +44,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`agentd: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`agentd: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

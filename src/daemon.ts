@@ -19,6 +19,7 @@ import { RunTokens } from './services/run-tokens.js';
 import { IdempotencyGuard } from './gateway/idempotency.js';
 import { TokenRegistry } from './gateway/auth.js';
 import { buildApp } from './gateway/app.js';
+import { fittingMaxConnections } from './gateway/connections.js';
 import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
@@ -96,7 +97,20 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       retryMs: 1000,
     });
     const deps: GatewayDeps = { sessions, runs, delegation, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, status, version: VERSION };
-    const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes });
+    const maxConnections = fittingMaxConnections(config.maxConnections);
+    if (maxConnections < config.maxConnections) {
+      log.warn({ max_connections: maxConnections, wanted: config.maxConnections }, 'connection limit lowered to fit the open-file limit (ulimit -n)');
+    }
+    const app = await buildApp(deps, {
+      logger: log,
+      bodyLimitBytes: config.bodyLimitBytes,
+      limits: {
+        maxConnections,
+        headerTimeoutMs: config.headerTimeoutMs,
+        bodyTimeoutMs: config.bodyTimeoutMs,
+        keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      },
+    });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

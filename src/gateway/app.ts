@@ -14,10 +14,14 @@ import { delegationRoutes } from './routes/delegation.js';
 import { streamRoutes } from './routes/stream.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
+import { installConnectionLimits, serverOptions, type ConnectionLimits } from './connections.js';
+import { clientErrorHandler } from './client-errors.js';
+import { logWebSocketError, tagUpgradeResponses } from './streams/upgrade.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  limits: ConnectionLimits;
 }
 
 /** Query parameters that may carry a credential are blanked before a URL is logged. */
@@ -39,6 +43,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // and whatever connection remains is closed rather than waited for.
     forceCloseConnections: true,
     requestIdHeader: false,
+    ...serverOptions(opts.limits),
+    // Requests Node cannot parse (431, 408) get problem documents too, not fastify's own JSON.
+    clientErrorHandler,
     // Errors the router raises before any route (a path parameter over 100 characters, a malformed
     // escape) get problem documents too, not fastify's own JSON.
     frameworkErrors: (error, _request, reply) => {
@@ -59,6 +66,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   });
 
   installProblemHandlers(app);
+  installConnectionLimits(app, opts.limits);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -81,7 +89,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     },
   });
   installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets);
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 }, errorHandler: logWebSocketError });
+  tagUpgradeResponses(app);
 
   await app.register(healthRoutes, { deps });
   await app.register(sessionRoutes, { deps });

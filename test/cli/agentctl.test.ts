@@ -120,6 +120,26 @@ describe('agentctl against a running daemon', () => {
     expect((await agentctl(['--help'], env)).code).toBe(0);
   });
 
+  it('a malformed --url or token is a usage error (exit 2) with a clear line, no stack trace', async () => {
+    for (const [args, extraEnv, named] of [
+      [['--url', 'not a url'], {}, /--url "not a url" is not an http:\/\/ or https:\/\/ URL/],
+      [['--url', 'ftp://127.0.0.1:8765'], {}, /--url/],
+      [[], { AGENTCTL_URL: '127.0.0.1:8765' }, /AGENTCTL_URL "127\.0\.0\.1:8765" is not/],
+      [['--url', d.url, '--auth-token', 'two words'], {}, /--auth-token holds characters a token cannot have/],
+      [['--url', d.url], { AGENTCTL_AUTH_TOKEN: 'line\nbreak' }, /AGENTCTL_AUTH_TOKEN holds characters/],
+      [['--url', d.url], { AGENTD_TOKEN: 'tökén' }, /AGENTD_TOKEN holds characters/],
+    ] as [string[], Record<string, string>, RegExp][]) {
+      const r = await agentctl([...args, 'daemon', 'status'], extraEnv);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^agentctl: usage_error: .+\n$/);
+      expect(r.stderr).toMatch(named);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+    // The secret is never echoed.
+    expect((await agentctl(['--url', d.url, '--auth-token', 'sec ret', 'daemon', 'status'])).stderr).not.toContain('sec ret');
+  });
+
   it('a missing --field is an error, not an empty line', async () => {
     const r = await agentctl(['--field', 'session.nope', 'session', 'create'], env);
     expect(r.code).toBe(1);

@@ -79,6 +79,27 @@ describe('agentd process', () => {
     expect(p.output()).toMatch(/"msg":"request"/);
   });
 
+  it('a start that fails says why in one line, without a stack trace', async () => {
+    const notADatabase = join(dir, 'garbage.db');
+    writeFileSync(notADatabase, 'this is not a database, it is a text file that is long enough to be read as one '.repeat(100));
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    const busy = await startAgentd(['--db', join(dir, 'busy.db')]);
+    running.push(busy);
+    const busyPort = new URL(busy.url).port;
+    for (const [args, expected] of [
+      [['--port', '0', '--db', notADatabase], /^agentd: cannot start: cannot use the database .*garbage\.db: file is not a database/],
+      [['--port', '0', '--db', join(blocker, 'sub', 'x.db')], /^agentd: cannot start: cannot use .*a-file.*: ENOTDIR/],
+      [['--port', busyPort, '--db', join(dir, 'g.db')], new RegExp(`^agentd: cannot start: 127\\.0\\.0\\.1:${busyPort} is already in use`)],
+      [['--port', '0', '--host', '10.255.255.254', '--auth-token', 't', '--db', join(dir, 'h.db')], /^agentd: cannot start: cannot listen on 10\.255\.255\.254:0: no such address on this machine/],
+    ] as [string[], RegExp][]) {
+      const r = await runAgentd(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.output).toMatch(expected);
+      expect(r.output).not.toMatch(/\n\s+at /);
+    }
+  });
+
   it('bad flags are usage errors (exit 2)', async () => {
     expect((await runAgentd(['--max-concurrency', 'zero'])).code).toBe(2);
     expect((await runAgentd(['--no-such-flag'])).code).toBe(2);

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { configFromOptions, type Config } from '../../src/config.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 
@@ -26,6 +26,8 @@ export interface TestDaemon {
 export async function startTestDaemon(
   overridesOrFn: Partial<Config> | ((dir: string) => Partial<Config>) = {},
   options: Record<string, unknown> = {},
+  /** Where the daemon logs (silent by default), for tests of what it logs. */
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'agentd-test-'));
   const overrides = typeof overridesOrFn === 'function' ? overridesOrFn(dir) : overridesOrFn;
@@ -35,7 +37,7 @@ export async function startTestDaemon(
     logLevel: 'silent',
     ...o,
   });
-  let current = await startDaemon(base(overrides), pino({ level: 'silent' }));
+  let current = await startDaemon(base(overrides), logger);
   let lastOverrides = overrides;
   const handle: TestDaemon = {
     get url() {
@@ -80,7 +82,7 @@ export async function startTestDaemon(
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;
-      current = await startDaemon(base({ ...lastOverrides, port }), pino({ level: 'silent' }));
+      current = await startDaemon(base({ ...lastOverrides, port }), logger);
     },
     async close() {
       await current.close();

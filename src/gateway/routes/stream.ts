@@ -66,8 +66,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
 
   const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     reply.hijack();
-    startSse(reply.raw, streams.retryMs);
-    const subscription = open(request, sseTransport(reply.raw, flushBytes));
+    startSse(reply.raw, request.id);
+    const subscription = open(request, sseTransport(reply.raw, flushBytes, streams.retryMs));
     request.raw.on('close', () => subscription.close('client went away'));
   };
 

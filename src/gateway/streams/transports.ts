@@ -75,8 +75,11 @@ export function webSocketTransport(socket: WebSocket, netSocket: Socket, flushBy
  * exactly) and no `event:` name; control frames are named events (`stream.heartbeat`, …) without
  * `id:`, so they never move the client's resume point — but parsers do see them, unlike comments.
  */
-export function sseTransport(res: ServerResponse, flushBytes: number): StreamTransport {
+export function sseTransport(res: ServerResponse, flushBytes: number, retryMs: number): StreamTransport {
   const writer = new BatchWriter(res, flushBytes);
+  // The reconnect delay rides in the first block (stream.opened): a block holding only `retry:`
+  // is handed to some clients as an empty message.
+  let retry = `retry: ${retryMs}\n`;
   return {
     drained: () => drainOf(res),
     sendEvent: (event: AgentEvent) => {
@@ -85,7 +88,10 @@ export function sseTransport(res: ServerResponse, flushBytes: number): StreamTra
       writer.wrote(frame.length);
     },
     batch: (write) => writer.batch(write),
-    sendControl: (frame) => res.write(`event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`),
+    sendControl: (frame) => {
+      res.write(`${retry}event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`);
+      retry = '';
+    },
     buffered: () => res.writableLength,
     close: () => {
       if (!res.writableEnded) res.end();
@@ -93,12 +99,13 @@ export function sseTransport(res: ServerResponse, flushBytes: number): StreamTra
   };
 }
 
-export function startSse(res: ServerResponse, retryMs: number): void {
+/** The response head of an SSE stream; written by hand, as the reply is hijacked from fastify. */
+export function startSse(res: ServerResponse, requestId: string): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    'x-request-id': requestId,
   });
-  res.write(`retry: ${retryMs}\n\n`);
 }
