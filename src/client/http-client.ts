@@ -99,6 +99,11 @@ export class AgentdClient {
     return this.request<{ message: Message; run: Run | null }>('POST', `sessions/${encodeURIComponent(sessionId)}/messages`, { body: input });
   }
 
+  listMessages(sessionId: string, query: { cursor?: string; limit?: number }) {
+    return this.request<{ messages: Message[]; next_cursor: string | null; has_more: boolean }>(
+      'GET', `sessions/${encodeURIComponent(sessionId)}/messages`, { query });
+  }
+
   listEvents(sessionId: string, query: { cursor?: string; limit?: number }) {
     return this.request<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }>(
       'GET', `sessions/${encodeURIComponent(sessionId)}/events`, { query });

@@ -119,7 +119,8 @@ export interface Store {
   setThreadId(sessionId: string, provider: string, threadId: string): Promise<Session>;
 
   postMessage(input: NewMessage, idem?: IdempotencyWrite): Promise<{ message: Message; run: Run | null }>;
-  listMessages(sessionId: string): Promise<Message[]>;
+  /** Messages of a session after the one with id `afterId` (from the first without), oldest first. */
+  listMessages(sessionId: string, afterId: string | undefined, limit: number): Promise<Message[]>;
 
   createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run>;
   getRun(id: string): Promise<RunWithPgid | undefined>;

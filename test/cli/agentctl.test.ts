@@ -140,6 +140,18 @@ describe('agentctl against a running daemon', () => {
     expect((await agentctl(['--url', d.url, '--auth-token', 'sec ret', 'daemon', 'status'])).stderr).not.toContain('sec ret');
   });
 
+  it('message list follows the pages: every message of a long session, in order', async () => {
+    const sessionId = (await d.api('POST', '/sessions', { token: 'cli-token', body: {} })).body.session.id;
+    const texts = Array.from({ length: 1203 }, (_, i) => `m${i}`);
+    for (const text of texts) await d.daemon.store.postMessage({ session_id: sessionId, role: 'system', text });
+    const json = await agentctl(['--format', 'json', 'message', 'list', '--session-id', sessionId], env);
+    expect(json.code).toBe(0);
+    const messages = JSON.parse(json.stdout).messages;
+    expect(messages.map((m: any) => m.text)).toEqual(texts);
+    const after = await agentctl(['message', 'list', '--session-id', sessionId, '--cursor', messages[1200].id], env);
+    expect(after.stdout.trim().split('\n').map((line) => line.split(/\s+/).pop())).toEqual(['m1201', 'm1202']);
+  });
+
   it('a missing --field is an error, not an empty line', async () => {
     const r = await agentctl(['--field', 'session.nope', 'session', 'create'], env);
     expect(r.code).toBe(1);

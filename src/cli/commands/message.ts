@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
+import { messagesText } from '../human.js';
 import type { Message, Run } from '../../protocol/schemas.js';
 
 export function messageCommand(): Command {
@@ -22,6 +23,23 @@ export function messageCommand(): Command {
       emit(result, out, (r: { message: Message; run: Run | null }) =>
         r.run ? `message ${r.message.id}\nrun     ${r.run.id} (${r.run.state})` : `message ${r.message.id}`,
       );
+    });
+  message
+    .command('list')
+    .description("every message of a session, oldest first (read page by page)")
+    .requiredOption('--session-id <id>', 'the session')
+    .option('--cursor <id>', 'only messages after this message id')
+    .action(async (opts: { sessionId: string; cursor?: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      const messages: Message[] = [];
+      let cursor = opts.cursor;
+      for (;;) {
+        const page = await client.listMessages(opts.sessionId, { limit: 1000, ...(cursor && { cursor }) });
+        messages.push(...page.messages);
+        if (!page.has_more) break;
+        cursor = page.next_cursor ?? cursor;
+      }
+      emit({ messages }, out, messagesText);
     });
   return message;
 }

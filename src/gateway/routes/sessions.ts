@@ -96,12 +96,24 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/messages',
     {
       schema: {
-        summary: "A session's messages, oldest first",
+        summary: "A page of the session's messages strictly after `cursor`, oldest first",
         params: SessionParams,
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), ...problemResponses },
+        querystring: Type.Object({
+          cursor: Type.Optional(Type.String({ maxLength: 64 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        response: {
+          200: Type.Object({
+            messages: Type.Array(MessageSchema),
+            next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
+            has_more: Type.Boolean(),
+          }),
+          ...problemResponses,
+        },
       },
     },
-    async (request) => ({ messages: await deps.sessions.listMessages(request.principal, request.params.id) }),
+    async (request) =>
+      deps.sessions.listMessages(request.principal, request.params.id, request.query.cursor, request.query.limit),
   );
 
   app.get(

@@ -63,7 +63,7 @@ export class SqliteStore implements Store {
       insertMessage: db.prepare(
         'INSERT INTO messages (id, session_id, role, text, run_id, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
       ),
-      listMessages: db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY id'),
+      listMessages: db.prepare('SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
       insertRun: db.prepare(`INSERT INTO runs (id, session_id, state, provider, prompt, message_id, parent_run_id,
         created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
@@ -253,8 +253,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listMessages(sessionId: string): Promise<Message[]> {
-    return this.stmt.listMessages.all(sessionId) as Message[];
+  async listMessages(sessionId: string, afterId: string | undefined, limit: number): Promise<Message[]> {
+    // Ids sort in creation order; '' sorts before every id.
+    return this.stmt.listMessages.all(sessionId, afterId ?? '', limit) as Message[];
   }
 
   async createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run> {
