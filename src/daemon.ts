@@ -20,6 +20,7 @@ import { IdempotencyGuard } from './gateway/idempotency.js';
 import { TokenRegistry } from './gateway/auth.js';
 import { buildApp } from './gateway/app.js';
 import { fittingMaxConnections } from './gateway/connections.js';
+import { trackInFlight } from './gateway/in-flight.js';
 import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
@@ -31,10 +32,16 @@ export interface Daemon {
   config: Config;
   store: Store;
   app: FastifyInstance;
-  close(): Promise<void>;
+  /**
+   * Stops the daemon: long-polls answer `timed_out: true`, streams end (WebSocket 1001, or 1012
+   * with `restart`), requests in flight finish, then runs are stopped and the store closed.
+   */
+  close(opts?: { restart?: boolean }): Promise<void>;
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a stop waits for requests in flight beyond the cancel grace. */
+const SHUTDOWN_DRAIN_MS = 2000;
 
 export async function startDaemon(config: Config, logger?: Logger): Promise<Daemon> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'agentd' } });
@@ -93,6 +100,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const streams = await createStreamContext(store, {
       heartbeatMs: config.streamHeartbeatMs,
       bufferBytes: config.streamBufferBytes,
+      totalBufferBytes: config.streamTotalBufferBytes,
+      maxStreams: config.maxStreams,
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
     });
@@ -111,6 +120,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         keepAliveTimeoutMs: config.keepAliveTimeoutMs,
       },
     });
+    const inFlight = trackInFlight(app);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -133,14 +143,17 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       config,
       store,
       app,
-      close() {
+      close(opts = {}) {
         closing ??= (async () => {
           clearInterval(pruneTimer);
-          // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
+          // Release long-polls (each answers timed_out: true) and end streams, which also keeps a
+          // hijacked SSE response from holding the server open; clients resume from their cursors.
           watcher.close();
-          // End open streams first: a hijacked SSE response would otherwise hold the server open.
-          // Their clients resume from their cursors once a daemon is back.
-          streams.close();
+          streams.close(opts);
+          // Let the answers go out before connections are closed: closing first left long-polls
+          // with an empty reply. Bounded, as a cancel in flight may wait for its process.
+          await inFlight.settled(config.cancelGraceMs + SHUTDOWN_DRAIN_MS);
+          // Then stop taking requests, stop runs, close the store; the lock goes last.
           await app.close();
           await pool.close();
           await s.close();

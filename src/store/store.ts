@@ -4,6 +4,7 @@
  * hands the committed events to `onEvents` listeners in log order.
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
+import type { StoredFrame } from '../protocol/event-json.js';
 import type { RunState } from '../domain/run-states.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
@@ -138,6 +139,8 @@ export interface Store {
   listEvents(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   /** Events of every session owned by `owner` strictly after `afterPosition` (global order). */
   listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]>;
+  /** `listEvents` or `listEventsForOwner` as wire JSON, for streams: a session's, or an owner's. */
+  listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]>;
 
   // Agent-to-agent: each one transaction with its events (see sqlite/delegation.ts).
   spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }>;

@@ -78,7 +78,7 @@ export async function startTestDaemon(
       return { status: res.status, body, headers: res.headers };
     },
     async restart(next) {
-      await current.close();
+      await current.close({ restart: true });
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;

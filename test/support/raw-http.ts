@@ -51,3 +51,17 @@ export function responseBody(text: string): any {
   const start = text.indexOf('\r\n\r\n');
   return JSON.parse(text.slice(start + 4));
 }
+
+/** The body of a chunked HTTP response in `text` (headers included), as far as it arrived. */
+export function chunkedBody(text: string): string {
+  let rest = text.slice(text.indexOf('\r\n\r\n') + 4);
+  let body = '';
+  for (;;) {
+    const eol = rest.indexOf('\r\n');
+    if (eol < 0) return body;
+    const size = Number.parseInt(rest.slice(0, eol), 16);
+    if (!(size > 0)) return body;
+    body += rest.slice(eol + 2, eol + 2 + size);
+    rest = rest.slice(eol + 2 + size + 2);
+  }
+}

@@ -3,7 +3,7 @@ import { contextOf } from '../context.js';
 import { emit, keyValues } from '../output.js';
 import { runText, waitText } from '../human.js';
 import { nonNegativeNumber } from '../parse.js';
-import { waitForRun } from '../wait.js';
+import { retryNotice, waitForRun } from '../wait.js';
 import type { Diagnostics, Run } from '../../protocol/schemas.js';
 
 const STATES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'];
@@ -25,7 +25,7 @@ export function runCommand(): Command {
     .option('--timeout-s <seconds>', 'give up after this long (default: wait as long as it takes)', nonNegativeNumber)
     .action(async (opts: { runId: string; timeoutS?: number }, cmd: Command) => {
       const { client, out } = contextOf(cmd);
-      const result = await waitForRun(client, opts.runId, opts.timeoutS);
+      const result = await waitForRun(client, opts.runId, opts.timeoutS, retryNotice);
       emit(result, out, waitText);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });

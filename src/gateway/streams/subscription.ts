@@ -1,34 +1,50 @@
 import { eventIdFromPosition, positionFromEventId } from '../../domain/ids.js';
+import { eventJson, type StoredFrame } from '../../protocol/event-json.js';
 import type { AgentEvent } from '../../protocol/schemas.js';
+import type { StreamBudget } from './budget.js';
 import type { StreamHub } from './hub.js';
+import type { ReplayTurns } from './replay-turns.js';
+
+/**
+ * Why the daemon ends a stream; transports turn it into a WebSocket close code or the end of an
+ * SSE response. `overflow`, `stalled` and `evicted` tell the client to resume from its cursor.
+ */
+export type CloseKind = 'overflow' | 'stalled' | 'evicted' | 'going_away' | 'restart' | 'error' | 'client_gone';
 
 /** What a transport (WebSocket, SSE) gives a subscription. */
 export interface StreamTransport {
-  sendEvent(event: AgentEvent): void;
+  /** An event frame: its id (the cursor) and its wire JSON. */
+  sendEvent(id: string, json: string): void;
   sendControl(frame: Record<string, unknown> & { type: string }): void;
   /** Runs `write` with the socket corked, so a batch of frames leaves in one write. */
   batch(write: () => void): void;
   /** Bytes written but not yet taken by the client's socket. */
   buffered(): number;
-  /** Resolves once the socket took what was buffered (or closed). */
+  /** Resolves once everything written so far reached the kernel (or the socket closed). */
   drained(): Promise<void>;
-  close(reason: string): void;
+  /** The connection is gone (its close event may not have been handled yet). */
+  gone(): boolean;
+  close(kind: CloseKind, reason: string): void;
 }
 
 export interface SubscriptionOptions {
   hub: StreamHub;
   transport: StreamTransport;
-  /** Which events this client may see (session, owner, run-token tree). */
-  visible: (event: AgentEvent) => boolean;
+  /** Unread bytes of all streams together. */
+  budget: StreamBudget;
+  /** Whose turn it is to read a page of catch-up. */
+  turns: ReplayTurns;
+  /** Whether this client may see the events of a session (its session, owner, run-token tree). */
+  visible: (sessionId: string) => boolean;
   /** Stored events strictly after `afterPosition`, in order (already limited to the stream's scope). */
-  replay: (afterPosition: number, limit: number) => Promise<AgentEvent[]>;
+  replay: (afterPosition: number, limit: number) => Promise<StoredFrame[]>;
   maxBufferedBytes: number;
   heartbeatMs: number;
 }
 
 const REPLAY_PAGE = 1000;
 /** Live events held while a replay runs; past this they are dropped and fetched by another replay pass. */
-const MAX_HELD = 10_000;
+const MAX_HELD = 1000;
 
 /**
  * One client's stream: every event after its cursor, exactly once and in order, then live.
@@ -37,6 +53,11 @@ const MAX_HELD = 10_000;
  * nothing at or below it is sent again. The hub sink is added BEFORE the first replay query, so an
  * event committed while the replay runs is either in a replay page or held — never missed — and the
  * position check drops whichever copy comes second.
+ *
+ * Memory: what the daemon holds for a client is its unread bytes, at most `maxBufferedBytes` (and
+ * all clients together at most the budget's limit) plus a bounded list of held ids. A catch-up that
+ * must wait for a slow reader drops the rest of its page and reads it again afterwards, rather
+ * than holding a page per waiting client.
  */
 export class Subscription {
   private position: number;
@@ -47,8 +68,14 @@ export class Subscription {
   private closed = false;
   private removeSink: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** A flush requested at the last heartbeat has not completed yet. */
+  private flushPending = false;
   /** Called once when the stream ends, whoever ends it. */
   onClose: (() => void) | undefined;
+  private readonly member = {
+    buffered: () => this.opts.transport.buffered(),
+    evict: () => this.cutOff('evicted', 'the daemon is holding too much unread data for its streams; reconnect with this cursor'),
+  };
 
   constructor(private readonly opts: SubscriptionOptions, cursor: string | null) {
     this.position = cursor ? positionFromEventId(cursor)! : 0;
@@ -57,33 +84,61 @@ export class Subscription {
 
   async start(resumedFrom: string | null, scope: Record<string, unknown>): Promise<void> {
     this.removeSink = this.opts.hub.add((events) => this.onLive(events));
+    this.opts.budget.add(this.member);
     this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, ...scope });
-    this.heartbeat = setInterval(() => {
-      this.opts.transport.sendControl({ type: 'stream.heartbeat', ts: new Date().toISOString(), cursor: this.lastSentId });
-    }, this.opts.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
     try {
       await this.catchUp();
     } catch (err) {
-      this.close(`replay failed: ${(err as Error).message}`);
+      this.close('error', `replay failed: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * Proof of life for the client, and a check on it: bytes that were waiting at the previous beat
+   * and still have not reached the client's socket mean it stopped reading. It is cut off then,
+   * over SSE as over WebSocket (where missing pongs catch it too).
+   */
+  private beat(): void {
+    if (this.closed) return;
+    if (this.opts.transport.buffered() > 0) {
+      if (this.flushPending) {
+        this.cutOff('stalled', 'client stopped reading; reconnect with this cursor');
+        return;
+      }
+      this.flushPending = true;
+      void this.opts.transport.drained().then(() => (this.flushPending = false));
+    }
+    this.opts.transport.sendControl({ type: 'stream.heartbeat', ts: new Date().toISOString(), cursor: this.lastSentId });
+  }
+
+  /** Whether this stream may write more now: its client has not left more than its limit unread. */
+  private roomToWrite(): boolean {
+    return this.opts.transport.buffered() <= this.opts.maxBufferedBytes;
   }
 
   /** Replays stored events until none are left, then switches to the live feed. */
   private async catchUp(): Promise<void> {
     for (;;) {
+      // Catch-up is pulled: it waits for a slow reader instead of cutting it off, and holds no
+      // page while it waits.
+      while (!this.roomToWrite() && !this.closed && !this.opts.transport.gone()) await this.opts.transport.drained();
+      if (this.opts.transport.gone()) this.close('client_gone', 'client went away');
+      if (this.closed) return;
+      // Pages are read in turns shared by every stream: the store reads are synchronous, and
+      // catch-ups must not keep every other request waiting until they are done.
+      await this.opts.turns.next();
+      if (this.closed) return;
       const page = await this.opts.replay(this.position, REPLAY_PAGE);
       if (this.closed) return;
-      // Catch-up is pulled, so it waits for a slow reader instead of cutting it off; between
-      // waits, frames go out corked together rather than one write each.
       let next = 0;
-      while (next < page.length && !this.closed) {
-        while (this.opts.transport.buffered() > this.opts.maxBufferedBytes && !this.closed) await this.opts.transport.drained();
-        this.opts.transport.batch(() => {
-          while (next < page.length && this.opts.transport.buffered() <= this.opts.maxBufferedBytes) this.deliver(page[next++]!, false);
-        });
-      }
-      if (page.length === REPLAY_PAGE) continue;
+      this.opts.transport.batch(() => {
+        while (next < page.length && this.roomToWrite()) this.deliverStored(page[next++]!);
+      });
+      this.opts.budget.note(this.member, this.opts.transport.buffered());
+      // Stopped early for a slow reader: the rest is read again from `position` after the wait.
+      if (next < page.length || page.length === REPLAY_PAGE) continue;
       if (this.heldOverflow) {
         // Too much arrived during the replay to hold; it is all in the store, so read on.
         this.held = [];
@@ -95,8 +150,9 @@ export class Subscription {
       this.held = [];
       this.live = true;
       this.opts.transport.batch(() => {
-        for (const event of held) this.deliver(event);
+        for (const event of held) this.deliverLive(event);
       });
+      this.opts.budget.note(this.member, this.opts.transport.buffered());
       return;
     }
   }
@@ -105,8 +161,9 @@ export class Subscription {
     if (this.closed) return;
     if (this.live) {
       this.opts.transport.batch(() => {
-        for (const event of events) this.deliver(event);
+        for (const event of events) this.deliverLive(event);
       });
+      if (!this.closed) this.opts.budget.note(this.member, this.opts.transport.buffered());
       return;
     }
     for (const event of events) {
@@ -115,21 +172,33 @@ export class Subscription {
     }
   }
 
-  private deliver(event: AgentEvent, pushed = true): void {
-    if (this.closed) return;
-    const position = positionFromEventId(event.id)!;
-    if (position <= this.position) return;
-    this.position = position;
-    if (!this.opts.visible(event)) return;
+  /**
+   * Whether the event at `position` goes to this client now; moves `position` past it when it is
+   * new, whether or not the client may see it.
+   */
+  private admit(position: number, sessionId: string, pushed: boolean): boolean {
+    if (this.closed || position <= this.position) return false;
     // Backpressure on live pushes: a client that does not read is cut off, not buffered without
     // bound. It resumes from its cursor and loses nothing.
-    if (pushed && this.opts.transport.buffered() > this.opts.maxBufferedBytes) {
-      this.opts.transport.sendControl({ type: 'stream.overflow', resume_cursor: this.lastSentId, reason: 'client is not reading fast enough; reconnect with this cursor' });
-      this.close('buffer limit exceeded');
-      return;
+    if (pushed && !this.roomToWrite()) {
+      this.cutOff('overflow', 'client is not reading fast enough; reconnect with this cursor');
+      return false;
     }
-    this.opts.transport.sendEvent(event);
-    this.lastSentId = event.id;
+    this.position = position;
+    return this.opts.visible(sessionId);
+  }
+
+  private deliverLive(event: AgentEvent): void {
+    if (this.admit(positionFromEventId(event.id)!, event.session_id, true)) this.send(event.id, eventJson(event));
+  }
+
+  private deliverStored(frame: StoredFrame): void {
+    if (this.admit(frame.position, frame.session_id, false)) this.send(frame.id, frame.json);
+  }
+
+  private send(id: string, json: string): void {
+    this.opts.transport.sendEvent(id, json);
+    this.lastSentId = id;
   }
 
   /** The cursor a client should resume from. */
@@ -137,13 +206,21 @@ export class Subscription {
     return this.lastSentId ?? (this.position > 0 ? eventIdFromPosition(this.position) : null);
   }
 
-  close(reason: string): void {
+  /** Ends the stream with `stream.overflow` and the cursor to resume from. */
+  private cutOff(kind: 'overflow' | 'stalled' | 'evicted', reason: string): void {
+    if (this.closed) return;
+    if (kind !== 'evicted') this.opts.transport.sendControl({ type: 'stream.overflow', resume_cursor: this.lastSentId, reason });
+    this.close(kind, reason);
+  }
+
+  close(kind: CloseKind, reason: string): void {
     if (this.closed) return;
     this.closed = true;
     this.removeSink?.();
+    this.opts.budget.remove(this.member);
     clearInterval(this.heartbeat);
     this.held = [];
-    this.opts.transport.close(reason);
+    this.opts.transport.close(kind, reason);
     this.onClose?.();
   }
 }

@@ -19,12 +19,12 @@ import type {
   StoredResponse,
   TransitionOptions,
 } from '../store.js';
-import { rememberDataJson } from '../../protocol/event-json.js';
+import { rememberDataJson, type StoredFrame } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
-import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
+import { toEvent, toFrame, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 
 const now = () => new Date().toISOString();
 
@@ -368,6 +368,13 @@ export class SqliteStore implements Store {
       ? this.stmt.allEvents.all(afterPosition, limit)
       : this.stmt.ownerEvents.all(afterPosition, owner, limit);
     return (rows as EventRow[]).map(toEvent);
+  }
+
+  async listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]> {
+    const rows = 'sessionId' in scope
+      ? this.stmt.sessionEvents.all(scope.sessionId, afterPosition, limit)
+      : this.stmt.ownerEvents.all(afterPosition, scope.owner, limit);
+    return (rows as EventRow[]).map(toFrame);
   }
 
   async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
