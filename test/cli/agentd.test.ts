@@ -52,12 +52,29 @@ describe('agentd process', () => {
     expect(await second.stop()).toBe(0);
   });
 
-  it('a lock file naming a dead pid is taken over', async () => {
+  it('a lock file left by an older agentd (JSON with a pid) is replaced', async () => {
     const db = join(dir, 'c.db');
     writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, proc_start: null, started_at: new Date().toISOString() }));
     const p = await startAgentd(['--db', db]);
     running.push(p);
     expect(await p.stop()).toBe(0);
+  });
+
+  it('daemons started at the same moment on one database: exactly one stays up, the others say why', async () => {
+    for (let round = 0; round < 3; round++) {
+      const db = join(dir, `race-${round}.db`);
+      const attempts = await Promise.all(Array.from({ length: 6 }, () =>
+        startAgentd(['--db', db]).then((p) => {
+          running.push(p);
+          return { up: true as const, output: p.output() };
+        }, (err: Error) => ({ up: false as const, output: err.message })),
+      ));
+      const up = attempts.filter((a) => a.up);
+      expect(up, `round ${round}: ${attempts.map((a) => a.output.split('\n').find((l) => l.startsWith('agentd:')) ?? 'listening').join(' | ')}`).toHaveLength(1);
+      for (const refused of attempts.filter((a) => !a.up)) {
+        expect(refused.output).toMatch(/agentd: cannot start: another agentd \(pid \d+\) is already using this database/);
+      }
+    }
   });
 
   it('flags and env configure it: auth tokens, max concurrency, codex profile and extra args', async () => {
