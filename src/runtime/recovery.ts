@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
-import { isProcessAlive, processStartTime, signalTree } from './process-tree.js';
+import { signalGroup, signalProcesses } from './process-tree.js';
+import { leftoverProcesses } from './leftovers.js';
 
 /**
  * At start, no run may stay `running` from a daemon that is gone: its process tree is killed if
@@ -14,12 +15,16 @@ export async function recoverInterruptedRuns(
   providers: Map<string, Provider>,
   opts: { resumeInterrupted: boolean; log: Logger },
 ): Promise<void> {
-  for (const run of await store.listRunsByState('running')) {
-    // Only our own agent: after a reboot the stored pgid may belong to something else entirely.
-    const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);
-    if (ours && run.pgid !== null) {
-      signalTree(run.pgid, run.pgid, 'SIGKILL');
-      opts.log.warn({ run_id: run.id, pgid: run.pgid }, 'killed the process group of a run left by a previous daemon');
+  const left = await store.listRunsByState('running');
+  const leftovers = leftoverProcesses(left);
+  for (const run of left) {
+    // The whole group, and whatever carries the run's id, even when the agent itself is gone;
+    // never a group that is not provably the run's (after a reboot a stored pgid is a stranger's).
+    const found = leftovers.get(run.id);
+    if (found && found.pids.length > 0) {
+      if (found.pgid !== null) signalGroup(found.pgid, 'SIGKILL', new Set(found.pids));
+      else signalProcesses(found.pids, 'SIGKILL');
+      opts.log.warn({ run_id: run.id, pgid: found.pgid, pids: found.pids }, 'killed the processes of a run left by a previous daemon');
     }
     await store.transitionRun(run.id, 'interrupted', {
       expected: 'running',
