@@ -32,6 +32,7 @@ export const ERRORS = {
   invalid_cwd: { status: 422, title: 'Working directory is not usable' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
+  storage_full: { status: 507, title: 'Storage full' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

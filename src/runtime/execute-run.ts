@@ -19,9 +19,27 @@ export interface ExecutionSettings {
 
 /** Why a run is being stopped by us rather than ending by itself. */
 export interface StopRequest {
-  kind: 'cancel' | 'shutdown' | 'timeout';
+  /** `store`: its output could not be written, so it cannot go on faithfully. */
+  kind: 'cancel' | 'shutdown' | 'timeout' | 'store';
   reason: string;
 }
+
+/** A run's final state, as it is to be written. */
+export interface RunEnd {
+  runId: string;
+  to: RunState;
+  patch: RunPatch;
+  reason?: string;
+}
+
+/** The run is over but its end could not be written; whoever catches this must write it later. */
+export class EndNotWrittenError extends Error {
+  constructor(readonly end: RunEnd, override readonly cause: unknown) {
+    super(`the end of run ${end.runId} (${end.to}) could not be written: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** A run a worker holds, from claim to the last write. */
 export interface ActiveRun {
@@ -49,6 +67,12 @@ export async function executeRun(
   settings: ExecutionSettings,
   log: Logger,
 ): Promise<void> {
+  let idleTimer: NodeJS.Timeout | undefined;
+  let wallTimer: NodeJS.Timeout | undefined;
+  const stopFor = (stop: StopRequest) => {
+    active.stop ??= stop;
+    active.proc?.terminate(settings.cancelGraceMs);
+  };
   const run = (await store.getRun(active.runId))!;
   const session = (await store.getSession(run.session_id))!;
   const provider = providers.get(run.provider);
@@ -62,11 +86,20 @@ export async function executeRun(
   }
 
   const threadId = session.thread_ids[provider.name] ?? null;
+  let token: string;
+  try {
+    token = await settings.mintRunToken(run.id);
+  } catch (err) {
+    const reason = `agentd could not record the run's token (${messageOf(err)}); the run was not started`;
+    log.error({ err, run_id: run.id }, 'cannot start a run: its token could not be stored');
+    await finish(store, active, 'failed', { error: reason }, log, reason);
+    return;
+  }
   const spec = provider.buildTurn({
     run,
     session,
     threadId,
-    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, await settings.mintRunToken(run.id)),
+    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, token),
   });
   const parser = provider.createParser();
 
@@ -76,11 +109,24 @@ export async function executeRun(
   let knownThread = threadId;
   let writes: Promise<unknown> = Promise.resolve();
   let flushScheduled = false;
+  // A write that fails (a full disk) means the run's output can no longer be recorded: the run is
+  // stopped and fails, and nothing it prints after is written — the log never gets a hole in the
+  // middle of a turn. The write is not retried: the output it held is gone with the rollback.
+  let storeFailure: unknown;
+  const storeFailed = (err: unknown) => {
+    if (storeFailure !== undefined) return;
+    storeFailure = err;
+    log.error({ err, run_id: run.id }, 'cannot store the output of a run; stopping it, it will fail');
+    stopFor({ kind: 'store', reason: `agentd could not record the run's output (${messageOf(err)}); the run was stopped` });
+  };
+  const whileStoring = (write: () => Promise<unknown>) => {
+    writes = writes.then(() => (storeFailure === undefined ? write() : undefined)).catch(storeFailed);
+  };
   const flush = () => {
     flushScheduled = false;
     const batch = pending;
     pending = [];
-    writes = writes.then(() => store.appendEvents(run.session_id, run.id, batch)).catch((err: unknown) => log.error({ err, run_id: run.id }, 'cannot store run events'));
+    whileStoring(() => store.appendEvents(run.session_id, run.id, batch));
   };
   const onLine = (line: string) => {
     if (line.trim() === '') return;
@@ -96,7 +142,7 @@ export async function executeRun(
       knownThread = result.threadId;
       const id = result.threadId;
       if (pending.length) flush();
-      writes = writes.then(() => store.setThreadId(run.session_id, provider.name, id));
+      whileStoring(() => store.setThreadId(run.session_id, provider.name, id));
     }
     if (pending.length && !flushScheduled) {
       flushScheduled = true;
@@ -104,17 +150,13 @@ export async function executeRun(
     }
   };
 
-  let idleTimer: NodeJS.Timeout | undefined;
-  let wallTimer: NodeJS.Timeout | undefined;
-  const stopFor = (stop: StopRequest) => {
-    active.stop ??= stop;
-    active.proc?.terminate(settings.cancelGraceMs);
-  };
   const proc = startAgentProcess(spec, onLine, () => idleTimer?.refresh());
   active.proc = proc;
   active.pid = proc.pid ?? null;
   if (proc.pid !== undefined) {
-    await store.updateRun(run.id, { pid: proc.pid, pgid: proc.pid, proc_start: processStartTime(proc.pid) }, { type: 'run.process', data: { pid: proc.pid, resumed_thread: threadId } });
+    const pid = proc.pid;
+    whileStoring(() => store.updateRun(run.id, { pid, pgid: pid, proc_start: processStartTime(pid) }, { type: 'run.process', data: { pid, resumed_thread: threadId } }));
+    await writes;
   }
   if (settings.runTimeoutS > 0) {
     wallTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000);
@@ -160,15 +202,20 @@ function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
-async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+/** Writes a run's end; throws EndNotWrittenError when the store cannot (it is then written later). */
+export async function writeEnd(store: Store, end: RunEnd, log: Logger): Promise<void> {
   try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
+    await store.transitionRun(end.runId, end.to, { expected: 'running', patch: end.patch, ...(end.reason ? { reason: end.reason } : {}) });
   } catch (err) {
-    // Someone moved the run on meanwhile (a manual transition); their word stands.
+    // Someone moved the run on meanwhile (a manual transition, a cancel); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: active.runId, to }, 'run changed state while it ran; final state not written');
+      log.warn({ run_id: end.runId, to: end.to }, 'run changed state while it ran; final state not written');
       return;
     }
-    throw err;
+    throw new EndNotWrittenError(end, err);
   }
+}
+
+async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+  await writeEnd(store, { runId: active.runId, to, patch, ...(reason ? { reason } : {}) }, log);
 }

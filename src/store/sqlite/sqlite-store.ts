@@ -125,7 +125,17 @@ export class SqliteStore implements Store {
         return out;
       },
     };
-    const result = this.db.transaction(() => fn(tx)).immediate();
+    let result: T;
+    try {
+      result = this.db.transaction(() => fn(tx)).immediate();
+    } catch (err) {
+      // The transaction was rolled back: nothing of it was written. Callers decide what a write
+      // they could not make means; none retries it unseen.
+      if ((err as { code?: string }).code === 'SQLITE_FULL') {
+        throw new AppError('storage_full', 'the database cannot grow (disk full or a size limit); nothing was written');
+      }
+      throw err;
+    }
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
