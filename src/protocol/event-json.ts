@@ -56,5 +56,6 @@ export interface StoredFrame {
   position: number;
   id: string;
   session_id: string;
-  json: string;
+  /** The event's JSON as UTF-8 bytes. */
+  json: Buffer;
 }

@@ -13,8 +13,8 @@ export type CloseKind = 'overflow' | 'stalled' | 'evicted' | 'going_away' | 'res
 
 /** What a transport (WebSocket, SSE) gives a subscription. */
 export interface StreamTransport {
-  /** An event frame: its id (the cursor) and its wire JSON. */
-  sendEvent(id: string, json: string): void;
+  /** An event frame: its id (the cursor) and its wire JSON (text, or UTF-8 bytes). */
+  sendEvent(id: string, json: string | Buffer): void;
   sendControl(frame: Record<string, unknown> & { type: string }): void;
   /** Runs `write` with the socket corked, so a batch of frames leaves in one write. */
   batch(write: () => void): void;
@@ -42,7 +42,9 @@ export interface SubscriptionOptions {
   heartbeatMs: number;
 }
 
+/** Events per catch-up page at most, and at least (so tiny reads do not dominate). */
 const REPLAY_PAGE = 1000;
+const MIN_REPLAY_PAGE = 16;
 /** Live events held while a replay runs; past this they are dropped and fetched by another replay pass. */
 const MAX_HELD = 1000;
 
@@ -70,6 +72,8 @@ export class Subscription {
   private heartbeat: NodeJS.Timeout | undefined;
   /** A flush requested at the last heartbeat has not completed yet. */
   private flushPending = false;
+  /** Mean size of the events replayed so far, to read about as much as the client has room for. */
+  private meanEventBytes = 1024;
   /** Called once when the stream ends, whoever ends it. */
   onClose: (() => void) | undefined;
   private readonly member = {
@@ -130,15 +134,24 @@ export class Subscription {
       // catch-ups must not keep every other request waiting until they are done.
       await this.opts.turns.next();
       if (this.closed) return;
-      const page = await this.opts.replay(this.position, REPLAY_PAGE);
+      // A page is what fits in the client's room, not more: what does not fit would be read again,
+      // and a thousand 200 kB events held at once would be 200 MB for one client.
+      const room = this.opts.maxBufferedBytes - this.opts.transport.buffered();
+      const want = Math.max(MIN_REPLAY_PAGE, Math.min(REPLAY_PAGE, Math.ceil(room / this.meanEventBytes)));
+      const page = await this.opts.replay(this.position, want);
       if (this.closed) return;
+      if (page.length > 0) {
+        let bytes = 0;
+        for (const frame of page) bytes += frame.json.length;
+        this.meanEventBytes = Math.max(64, Math.round((this.meanEventBytes + bytes / page.length) / 2));
+      }
       let next = 0;
       this.opts.transport.batch(() => {
         while (next < page.length && this.roomToWrite()) this.deliverStored(page[next++]!);
       });
       this.opts.budget.note(this.member, this.opts.transport.buffered());
       // Stopped early for a slow reader: the rest is read again from `position` after the wait.
-      if (next < page.length || page.length === REPLAY_PAGE) continue;
+      if (next < page.length || page.length === want) continue;
       if (this.heldOverflow) {
         // Too much arrived during the replay to hold; it is all in the store, so read on.
         this.held = [];
@@ -196,7 +209,7 @@ export class Subscription {
     if (this.admit(frame.position, frame.session_id, false)) this.send(frame.id, frame.json);
   }
 
-  private send(id: string, json: string): void {
+  private send(id: string, json: string | Buffer): void {
     this.opts.transport.sendEvent(id, json);
     this.lastSentId = id;
   }

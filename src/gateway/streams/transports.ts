@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
@@ -61,7 +60,15 @@ class BatchWriter {
  */
 function flushedOf(socket: Socket, buffered: () => number): Promise<void> {
   if (socket.destroyed || buffered() === 0) return Promise.resolve();
-  return Promise.race([new Promise<void>((resolve) => socket.write('', () => resolve())), once(socket, 'close').then(() => undefined)]);
+  // Never rejects: a socket destroyed with an error (a cut-off client) is simply done.
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      socket.off('close', done);
+      resolve();
+    };
+    socket.write('', done);
+    socket.once('close', done);
+  });
 }
 
 /** Destroys `socket` unless it closes by itself within `ms`: a client cut off gets that long to read what it was sent. */
@@ -89,7 +96,8 @@ export function webSocketTransport(socket: WebSocket, netSocket: Socket, flushBy
     drained: () => flushedOf(netSocket, buffered),
     gone: () => netSocket.destroyed,
     sendEvent: (_id, json) => {
-      socket.send(json);
+      // A Buffer is the event's UTF-8 text (a replay): sent as a text frame, without a copy.
+      socket.send(json, { binary: false });
       writer.wrote(json.length);
     },
     sendControl: (frame) => socket.send(JSON.stringify(frame)),
@@ -120,14 +128,22 @@ export function webSocketTransport(socket: WebSocket, netSocket: Socket, flushBy
  */
 export function sseTransport(res: ServerResponse, flushBytes: number, retryMs: number, lingerMs: number): StreamTransport {
   const socket = res.socket!;
-  let pending = '';
+  let parts: (string | Buffer)[] = [];
+  let pendingBytes = 0;
   let inBatch = false;
-  const buffered = () => res.writableLength + pending.length;
+  const buffered = () => res.writableLength + pendingBytes;
+  const add = (part: string | Buffer) => {
+    parts.push(part);
+    pendingBytes += part.length;
+  };
   const flush = () => {
-    if (pending === '') return;
-    const text = pending;
-    pending = '';
-    if (!res.writableEnded && !socket.destroyed) res.write(text);
+    if (parts.length === 0) return;
+    const chunk = parts.every((p) => typeof p === 'string')
+      ? parts.join('')
+      : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    parts = [];
+    pendingBytes = 0;
+    if (!res.writableEnded && !socket.destroyed) res.write(chunk);
   };
   // The reconnect delay rides in the first block (stream.opened): a block holding only `retry:`
   // is handed to some clients as an empty message.
@@ -136,8 +152,10 @@ export function sseTransport(res: ServerResponse, flushBytes: number, retryMs: n
     drained: () => flushedOf(socket, buffered),
     gone: () => socket.destroyed,
     sendEvent: (id, json) => {
-      pending += `id: ${id}\ndata: ${json}\n\n`;
-      if (!inBatch || pending.length >= flushBytes) flush();
+      add(`id: ${id}\ndata: `);
+      add(json);
+      add('\n\n');
+      if (!inBatch || pendingBytes >= flushBytes) flush();
     },
     batch: (write) => {
       socket.cork();
@@ -151,7 +169,7 @@ export function sseTransport(res: ServerResponse, flushBytes: number, retryMs: n
       }
     },
     sendControl: (frame) => {
-      pending += `${retry}event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`;
+      add(`${retry}event: ${frame.type}\ndata: ${JSON.stringify(frame)}\n\n`);
       retry = '';
       if (!inBatch) flush();
     },

@@ -1,7 +1,7 @@
 import type { AgentEvent, Message, Run, Session } from '../../protocol/schemas.js';
 import type { RunWithPgid } from '../store.js';
 import { eventIdFromPosition } from '../../domain/ids.js';
-import { rememberDataJson, wireEventJson, type StoredFrame } from '../../protocol/event-json.js';
+import { rememberDataJson } from '../../protocol/event-json.js';
 
 export interface SessionRow {
   id: string;
@@ -69,14 +69,4 @@ export function toEvent(row: EventRow): AgentEvent {
   // A replayed event goes to streams as stored: no second stringify of what was just parsed.
   rememberDataJson(event, row.data);
   return event;
-}
-
-export function toFrame(row: EventRow): StoredFrame {
-  const id = eventIdFromPosition(row.position);
-  return {
-    position: row.position,
-    id,
-    session_id: row.session_id,
-    json: wireEventJson({ id, session_id: row.session_id, seq: row.seq, type: row.type, ts: row.ts, run_id: row.run_id }, row.data),
-  };
 }

@@ -21,10 +21,11 @@ import type {
 } from '../store.js';
 import { rememberDataJson, type StoredFrame } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { frameQueries } from './frames.js';
 import {
   announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
-import { toEvent, toFrame, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
+import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 
 const now = () => new Date().toISOString();
 
@@ -39,11 +40,13 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly listeners = new Set<EventsListener>();
   private readonly stmt;
+  private readonly frames: ReturnType<typeof frameQueries>;
 
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
     const db = this.db;
+    this.frames = frameQueries(db);
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
       bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq'),
@@ -381,10 +384,7 @@ export class SqliteStore implements Store {
   }
 
   async listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]> {
-    const rows = 'sessionId' in scope
-      ? this.stmt.sessionEvents.all(scope.sessionId, afterPosition, limit)
-      : this.stmt.ownerEvents.all(afterPosition, scope.owner, limit);
-    return (rows as EventRow[]).map(toFrame);
+    return this.frames.list(scope, afterPosition, limit);
   }
 
   async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
