@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { openDatabase } from '../src/store/sqlite/open.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { NewEvent } from '../src/store/store.js';
 import type { BenchRow, Benchmark } from './harness.js';
 import { startAgentd } from './support/agentd.js';
 import { jsonClient } from './support/http.js';
@@ -21,7 +22,7 @@ async function seed(path: string, count: number): Promise<string> {
   try {
     const session = await store.createSession({ title: 'catchup', provider: 'command', cwd: '/', owner: 'local' });
     for (let i = 0; i < count; i += BATCH) {
-      const events = Array.from({ length: Math.min(BATCH, count - i) }, (_, j) => ({
+      const events = Array.from({ length: Math.min(BATCH, count - i) }, (_, j): NewEvent => ({
         type: 'run.item',
         data: { phase: 'completed', item: { id: `item_${i + j}`, type: 'command_execution', command: 'bash -lc "ls -la src"', aggregated_output: `line ${i + j}: output an agent produced while working`, exit_code: 0 } },
       }));

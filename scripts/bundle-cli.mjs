@@ -12,6 +12,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // A native module: required from node_modules at run time, and only by `doctor` (loaded lazily).
+  external: ['better-sqlite3'],
   // The bundle sits beside agentctl.js, so URLs made relative to the module still resolve.
   define: { 'import.meta.url': '__agentctl_module_url' },
   banner: { js: "const __agentctl_module_url = require('node:url').pathToFileURL(__filename).href;" },

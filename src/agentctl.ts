@@ -8,10 +8,16 @@ import { buildProgram } from './cli/program.js';
 import { ApiError, UnreachableError } from './client/http-client.js';
 import { FieldNotFoundError } from './cli/output.js';
 import { UsageError } from './cli/context.js';
+import { DownloadError } from './client/download.js';
+import { START_HERE } from './cli/help.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function main(): Promise<void> {
+  if (process.argv.length <= 2) {
+    process.stdout.write(START_HERE);
+    return;
+  }
   try {
     await buildProgram(version).parseAsync(process.argv);
   } catch (err) {
@@ -31,7 +37,7 @@ async function main(): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    if (err instanceof UnreachableError || err instanceof FieldNotFoundError) {
+    if (err instanceof UnreachableError || err instanceof FieldNotFoundError || err instanceof DownloadError) {
       process.stderr.write(`agentctl: ${err.code}: ${err.message}\n`);
       process.exitCode = 1;
       return;

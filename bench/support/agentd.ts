@@ -15,10 +15,13 @@ export interface AgentdProcess {
   kill9(): Promise<void>;
 }
 
-/** Starts agentd on a free port and resolves once it logged its listening URL (read from its JSON log). */
-export function startAgentd(args: string[], env: Record<string, string | undefined> = {}): Promise<AgentdProcess> {
+/**
+ * Starts agentd on a free port and resolves once it logged its listening URL (read from its JSON log).
+ * `bin` is another agentd launcher (an installed copy) instead of this checkout's.
+ */
+export function startAgentd(args: string[], env: Record<string, string | undefined> = {}, bin = AGENTD_BIN): Promise<AgentdProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENTD_BIN, '--port', '0', ...args], {
+    const child = spawn(process.execPath, [bin, '--port', '0', ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

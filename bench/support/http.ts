@@ -18,7 +18,9 @@ export function jsonClient(baseUrl: string, token?: string): JsonClient {
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const headers: Record<string, string | number> = {};
-      if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      // agentd refuses a POST without a JSON Content-Type (no simple cross-site requests), also bodyless.
+      if (method === 'POST') headers['content-type'] = 'application/json';
+      if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
       if (token) headers.authorization = `Bearer ${token}`;
       const req = http.request(baseUrl + path, { method, headers, agent }, (res) => {
         let text = '';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AgentdClient } from '../client/http-client.js';
 import type { OutputOptions } from './output.js';
+import { terminalOf, type Terminal } from './terminal.js';
 
 export interface GlobalOptions {
   url?: string;
@@ -24,8 +25,9 @@ function checkedUrl(url: string, source: string): string {
   } catch {
     // reported below
   }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
-    throw new UsageError(`${source} "${url}" is not an http:// or https:// URL (e.g. http://127.0.0.1:8765)`);
+  if (!parsed) throw new UsageError(`agentd URL "${url}" is not a URL (${source}; e.g. http://127.0.0.1:8765)`);
+  if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.hostname === '') {
+    throw new UsageError(`agentd URL "${url}" is not an http:// or https:// URL (${source}; e.g. http://127.0.0.1:8765)`);
   }
   return url;
 }
@@ -37,8 +39,16 @@ function checkedToken(token: string | undefined, source: string): string | undef
   return token;
 }
 
+export interface CliContext {
+  client: AgentdClient;
+  out: OutputOptions;
+  term: Terminal;
+  /** agentctl's own version (the package's). */
+  version: string;
+}
+
 /** The client and output settings from the global flags, with env fallbacks (flag > env > default). */
-export function contextOf(command: Command): { client: AgentdClient; out: OutputOptions } {
+export function contextOf(command: Command): CliContext {
   const g = command.optsWithGlobals<GlobalOptions>();
   const env = process.env;
   // An empty variable counts as unset (`AGENTCTL_URL= agentctl …`).
@@ -49,8 +59,12 @@ export function contextOf(command: Command): { client: AgentdClient; out: Output
   const [token, tokenSource] = g.authToken !== undefined ? [g.authToken, '--auth-token']
     : env.AGENTCTL_AUTH_TOKEN !== undefined ? [env.AGENTCTL_AUTH_TOKEN, 'AGENTCTL_AUTH_TOKEN']
     : [env.AGENTD_TOKEN, 'AGENTD_TOKEN'];
+  let root = command;
+  while (root.parent) root = root.parent;
   return {
     client: new AgentdClient({ url: checkedUrl(url, urlSource), token: checkedToken(token, tokenSource) }),
     out: { format: g.format, field: g.field },
+    term: terminalOf({ get out() { return process.stdout; }, get err() { return process.stderr; } }, { NO_COLOR: env.NO_COLOR, TERM: env.TERM }),
+    version: root.version() ?? 'unknown',
   };
 }

@@ -15,6 +15,7 @@ export function daemonStatusText(s: DaemonStatus): string {
     `workers  ${s.busy_workers}/${s.max_concurrency} busy, ${s.alive_workers} alive`,
     `runs     queued ${q.queued_count}  running ${q.running_count}  completed ${q.completed_count}  failed ${q.failed_count}  cancelled ${q.cancelled_count}  interrupted ${q.interrupted_count}`,
     `codex    profile ${s.codex_invocation.profile ?? '-'}  extra args ${s.codex_invocation.extra_args.join(' ') || '-'}`,
+    `approvals open ${s.open_approvals}`,
   ].join('\n');
 }
 
@@ -49,9 +50,12 @@ export function eventLine(e: AgentEvent): string {
   } else if (e.type === 'child.spawned') what = `child ${data.session?.id} (run ${data.run?.id})`;
   else if (e.type === 'child.completed') {
     what = `child ${data.child_session_id} ${data.state}${data.final_text ? `: ${oneLine(String(data.final_text))}` : data.error ? `: ${oneLine(String(data.error))}` : ''}`;
-  } else if (e.type === 'child.request' || e.type === 'request.answered') {
+  } else if (e.type === 'child.request' || e.type === 'request.answered' || e.type === 'request.created') {
     const r = data.request ?? {};
-    what = `${r.kind} ${r.id} ${r.state}: ${oneLine(String(e.type === 'request.answered' ? r.answer_text : r.text))}`;
+    const said = r.kind === 'approval'
+      ? `${r.text}${r.decision ? ` → ${r.decision}` : ''}${r.message ? ` (${r.message})` : ''}`
+      : e.type === 'request.answered' ? r.answer_text : r.text;
+    what = `${r.kind} ${r.id} ${r.state}: ${oneLine(String(said))}`;
   } else what = oneLine(JSON.stringify(e.data), 120);
   return `${String(e.seq).padStart(5)}  ${e.ts}  ${e.type.padEnd(16)}  ${e.run_id ?? ''}  ${what}`.replace(/ {3,}(?=\S)/g, '  ');
 }

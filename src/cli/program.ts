@@ -6,6 +6,11 @@ import { eventsCommand } from './commands/events.js';
 import { runCommand } from './commands/run.js';
 import { toolCommand } from './commands/tool.js';
 import { requestsCommand } from './commands/requests.js';
+import { dbCommand } from './commands/db.js';
+import { doctorCommand } from './commands/doctor.js';
+import { completionCommand } from './commands/completion.js';
+import { webhooksCommand } from './commands/webhooks.js';
+import { withExamples } from './help.js';
 
 /** Command groups added by later features register here, so the program is built in one place. */
 export function buildProgram(version: string, extra: Command[] = []): Command {
@@ -18,7 +23,9 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .option('--field <path>', 'print one field of the response, e.g. session.id')
     .showHelpAfterError()
     .exitOverride();
-  for (const sub of [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), ...extra]) {
+  withExamples(program, 'agentctl daemon status', 'agentctl --format json run get --run-id run_…', 'agentctl --field run.final_text run get --run-id run_…');
+  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), webhooksCommand(), dbCommand(), doctorCommand(), completionCommand()];
+  for (const sub of [...commands, ...extra]) {
     program.addCommand(sub);
   }
   // Subcommands inherit the error handling: usage errors throw instead of exiting with 1.

@@ -4,7 +4,9 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { AgentEvent, DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { TypedEvent } from '../protocol/events.js';
+import type { DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { AnyRequest, ApprovalRequest } from '../protocol/approvals.js';
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly problem: Problem) {
@@ -40,7 +42,8 @@ export class AgentdClient {
     for (const [k, v] of Object.entries(options.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (payload !== undefined) headers['content-type'] = 'application/json';
+    // Also on a bodyless POST: agentd refuses POSTs a web page could send as simple cross-site requests.
+    if (payload !== undefined || method === 'POST') headers['content-type'] = 'application/json';
     if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
     const transport = url.protocol === 'https:' ? https : http;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
@@ -83,7 +86,7 @@ export class AgentdClient {
     return this.request<{ status: string; version: string }>('GET', 'health');
   }
 
-  createSession(input: { title?: string; provider?: string; cwd?: string; idempotency_key?: string }) {
+  createSession(input: { title?: string; provider?: string; cwd?: string; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string }) {
     return this.request<{ session: Session }>('POST', 'sessions', { body: input });
   }
 
@@ -105,7 +108,7 @@ export class AgentdClient {
   }
 
   listEvents(sessionId: string, query: { cursor?: string; limit?: number }) {
-    return this.request<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }>(
+    return this.request<{ events: TypedEvent[]; next_cursor: string | null; has_more: boolean }>(
       'GET', `sessions/${encodeURIComponent(sessionId)}/events`, { query });
   }
 
@@ -143,7 +146,23 @@ export class AgentdClient {
   }
 
   listRequests(sessionId: string, state?: string) {
-    return this.request<{ requests: EscalationRequest[] }>('GET', `sessions/${encodeURIComponent(sessionId)}/requests`, { query: { state } });
+    return this.request<{ requests: AnyRequest[] }>('GET', `sessions/${encodeURIComponent(sessionId)}/requests`, { query: { state } });
+  }
+
+  inbox(query: { state?: string; limit?: number; cursor?: string }) {
+    return this.request<{ requests: AnyRequest[]; next_cursor: string | null }>('GET', 'requests', { query });
+  }
+
+  getRequest(id: string) {
+    return this.request<{ request: AnyRequest }>('GET', `requests/${encodeURIComponent(id)}`);
+  }
+
+  approveRequest(id: string, input: { for_session?: boolean; message?: string; idempotency_key?: string }) {
+    return this.request<{ request: ApprovalRequest }>('POST', `requests/${encodeURIComponent(id)}/approve`, { body: input });
+  }
+
+  denyRequest(id: string, input: { message?: string; idempotency_key?: string }) {
+    return this.request<{ request: ApprovalRequest }>('POST', `requests/${encodeURIComponent(id)}/deny`, { body: input });
   }
 
   respondToRequest(requestId: string, input: { text: string; idempotency_key?: string }) {

@@ -20,7 +20,7 @@ function encodeTime(ms: number): string {
  * millisecond (the random part is incremented) so ids made by this process always sort in
  * creation order — `ORDER BY id` is creation order.
  */
-export function newId(prefix: 'ses' | 'msg' | 'run' | 'req' | 'tkt' | 'http'): string {
+export function newId(prefix: 'ses' | 'msg' | 'run' | 'req' | 'tkt' | 'http' | 'whk' | 'ntf' | 'dlv' | 'psh'): string {
   const now = Date.now();
   if (now === lastMs) {
     for (let i = lastRandom.length - 1; i >= 0; i--) {

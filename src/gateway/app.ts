@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
+import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { GatewayDeps } from './deps.js';
@@ -11,17 +12,28 @@ import { sessionRoutes } from './routes/sessions.js';
 import { runRoutes } from './routes/runs.js';
 import { daemonRoutes } from './routes/daemon.js';
 import { delegationRoutes } from './routes/delegation.js';
+import { approvalRoutes } from './routes/approvals.js';
 import { streamRoutes } from './routes/stream.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { backupRoutes } from './routes/backup.js';
+import { doctorRoutes } from './routes/doctor.js';
+import { authSessionRoutes } from './routes/auth-session.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { pushRoutes } from './routes/push.js';
+import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 import { installConnectionLimits, serverOptions, type ConnectionLimits } from './connections.js';
 import { clientErrorHandler } from './client-errors.js';
 import { logWebSocketError, tagUpgradeResponses } from './streams/upgrade.js';
+import { openapiOptions } from './openapi/document.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
   limits: ConnectionLimits;
+  /** Which hosts and web origins may reach the API (exposure.ts). */
+  exposure: ExposureOptions;
 }
 
 /** Query parameters that may carry a credential are blanked before a URL is logged. */
@@ -48,7 +60,9 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     clientErrorHandler,
     // Errors the router raises before any route (a path parameter over 100 characters, a malformed
     // escape) get problem documents too, not fastify's own JSON.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error, request, reply) => {
+      // These replies skip the hooks, so the request id is set here.
+      reply.header('x-request-id', request.id);
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(reply, 'validation_failed', 'params a path parameter is longer than 100 characters');
       return sendProblem(reply, 'bad_request', 'the URL is malformed');
     },
@@ -74,21 +88,19 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // A refused WebSocket upgrade: its socket left node's HTTP handling and nothing reads it, so
     // nothing would notice the client leave. Close it once the refusal is sent.
     if (request.headers.upgrade && reply.statusCode >= 400) request.raw.socket?.destroy();
+    deps.metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     request.log.info(
-      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      // principal: a token's name (or fingerprint), never a secret — who did what, for audits.
+      { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime), principal: request.principal?.id },
       'request',
     );
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'agentd', version: deps.version, description: 'agent-orchestrator gateway API' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  installAuth(app, deps.tokens, deps.runTokens, deps.streams.tickets);
+  await app.register(swagger, openapiOptions(deps.version));
+  // Order matters: hosts and origins are checked (and CORS preflights answered) before auth.
+  await installExposure(app, opts.exposure);
+  await app.register(cookie);
+  installAuth(app, { tokens: deps.tokens, runTokens: deps.runTokens, tickets: deps.streams.tickets, signIns: deps.signIns, isScrapeToken: (token) => deps.metrics.acceptsScrapeToken(token) });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 }, errorHandler: logWebSocketError });
   tagUpgradeResponses(app);
 
@@ -97,7 +109,14 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(runRoutes, { deps });
   await app.register(daemonRoutes, { deps });
   await app.register(delegationRoutes, { deps });
+  await app.register(approvalRoutes, { deps });
   await app.register(streamRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
+  await app.register(backupRoutes, { deps });
+  await app.register(doctorRoutes, { deps });
+  await app.register(authSessionRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
+  await app.register(pushRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -73,9 +73,6 @@ export function idempotencyKeyOf(headers: Record<string, unknown>, body: unknown
   if (header !== undefined && inBody !== undefined && header !== inBody) {
     throw new AppError('bad_request', 'Idempotency-Key header and idempotency_key body field differ');
   }
-  const key = inBody ?? header;
-  if (key !== undefined && (key.length === 0 || key.length > 255)) {
-    throw new AppError('bad_request', 'an idempotency key must be 1 to 255 characters');
-  }
-  return key;
+  // Lengths (1–255) are checked by the routes' header and body schemas.
+  return inBody ?? header;
 }

@@ -1,20 +1,28 @@
 /**
  * Wire schemas, written once. Request validation, response serialization, /openapi.json and the
  * TypeScript types used by the server and by `src/client/` (via `import type`) all come from here.
+ * A `title` names a schema: the OpenAPI document lists it once under `components.schemas` and
+ * refers to it everywhere else (see src/gateway/openapi/).
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox';
 import { RUN_STATES } from '../domain/run-states.js';
+import { APPROVAL_POLICIES } from '../domain/approval-policy.js';
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) => Type.Union([schema, Type.Null()], options);
 
-const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
+type Literals<T extends readonly string[]> = { -readonly [K in keyof T]: TLiteral<T[K]> };
+/** A union of string literals that keeps its literal type (its `Static` is the union, not `string`). */
+export const literals = <const T extends readonly string[]>(values: T, options?: SchemaOptions): TUnion<Literals<T>> =>
+  Type.Union(values.map((v) => Type.Literal(v)), options) as unknown as TUnion<Literals<T>>;
 
-export const RunStateSchema = Type.Union(RUN_STATES.map((s) => Type.Literal(s)));
+export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 UTC' });
+
+export const RunStateSchema = Type.Union(RUN_STATES.map((s) => Type.Literal(s)), { title: 'RunState' });
 export const MessageRoleSchema = Type.Union([
   Type.Literal('user'),
   Type.Literal('assistant'),
   Type.Literal('system'),
-]);
+], { title: 'MessageRole' });
 
 export const SessionSchema = Type.Object(
   {
@@ -31,9 +39,14 @@ export const SessionSchema = Type.Object(
       description: 'Provider conversation ids, keyed by provider; later runs resume them',
     }),
     last_seq: Type.Integer({ description: 'seq of the newest event in this session' }),
+    approval_policy: Nullable(literals(APPROVAL_POLICIES, {
+      description: "The session's approval policy; null follows the daemon's --approval-policy",
+    })),
+    approval_allow: Type.Array(Type.String(), { description: "Command prefixes or tool names that never ask, added to the daemon's" }),
     created_at: Timestamp,
     updated_at: Timestamp,
-  }
+  },
+  { title: 'Session' },
 );
 export type Session = Static<typeof SessionSchema>;
 
@@ -46,7 +59,8 @@ export const MessageSchema = Type.Object(
     run_id: Nullable(Type.String()),
     request_id: Nullable(Type.String()),
     created_at: Timestamp,
-  }
+  },
+  { title: 'Message' },
 );
 export type Message = Static<typeof MessageSchema>;
 
@@ -71,7 +85,8 @@ export const RunSchema = Type.Object(
     updated_at: Timestamp,
     started_at: Nullable(Timestamp),
     ended_at: Nullable(Timestamp),
-  }
+  },
+  { title: 'Run' },
 );
 export type Run = Static<typeof RunSchema>;
 
@@ -84,20 +99,21 @@ export const EventSchema = Type.Object(
     run_id: Type.Optional(Type.String()),
     ts: Timestamp,
     data: Type.Unknown(),
-  }
+  },
+  { title: 'Event' },
 );
 export type AgentEvent = Static<typeof EventSchema>;
 
 export const ProblemSchema = Type.Object(
   {
-    type: Type.String(),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    code: Type.String(),
-    instance: Type.Optional(Type.String()),
+    type: Type.String({ description: 'A URI naming the problem, derived from code' }),
+    title: Type.String({ description: 'Fixed per code' }),
+    status: Type.Integer({ description: 'The HTTP status' }),
+    detail: Type.String({ description: 'A sentence for people; may change' }),
+    code: Type.String({ description: 'The stable key to branch on; each response lists the codes it can carry' }),
+    instance: Type.Optional(Type.String({ description: 'The request path' })),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, title: 'Problem' },
 );
 export type Problem = Static<typeof ProblemSchema>;
 
@@ -108,20 +124,20 @@ export const QueueCountsSchema = Type.Object({
   completed_count: Type.Integer(),
   failed_count: Type.Integer(),
   cancelled_count: Type.Integer(),
-});
+}, { title: 'QueueCounts' });
 export type QueueCounts = Static<typeof QueueCountsSchema>;
 
 export const CodexInvocationSchema = Type.Object({
   profile: Nullable(Type.String()),
   extra_args: Type.Array(Type.String()),
-});
+}, { title: 'CodexInvocation' });
 
 export const WorkerSchema = Type.Object({
   id: Type.String(),
   alive: Type.Boolean(),
   run_id: Nullable(Type.String()),
   pid: Nullable(Type.Integer()),
-});
+}, { title: 'Worker' });
 export type Worker = Static<typeof WorkerSchema>;
 
 export const DaemonStatusSchema = Type.Object({
@@ -141,7 +157,8 @@ export const DaemonStatusSchema = Type.Object({
   auth_enabled: Type.Boolean(),
   open_waits: Type.Integer({ description: 'Clients long-polling GET /runs/:id/wait right now' }),
   open_streams: Type.Integer({ description: 'Open WebSocket and SSE streams' }),
-});
+  open_approvals: Type.Integer({ description: 'Approvals waiting for an answer' }),
+}, { title: 'DaemonStatus' });
 export type DaemonStatus = Static<typeof DaemonStatusSchema>;
 
 export const DiagnosticsSchema = Type.Object({
@@ -159,11 +176,16 @@ export const DiagnosticsSchema = Type.Object({
   provider: Type.String(),
   codex_invocation: CodexInvocationSchema,
   likely_issue: Type.String({ description: 'Plain words on why the run is where it is' }),
-});
+  waiting_for_approval: Nullable(Type.Object({
+    request_id: Type.String(),
+    since: Timestamp,
+    text: Type.String({ description: 'what the agent asks' }),
+  }, { description: 'The oldest open approval the run waits for' })),
+}, { title: 'Diagnostics' });
 export type Diagnostics = Static<typeof DiagnosticsSchema>;
 
 export const REQUEST_KINDS = ['approval_request', 'permission_request', 'question', 'progress', 'result'] as const;
-export const RequestKindSchema = Type.Union(REQUEST_KINDS.map((k) => Type.Literal(k)));
+export const RequestKindSchema = Type.Union(REQUEST_KINDS.map((k) => Type.Literal(k)), { title: 'RequestKind' });
 
 export const RequestSchema = Type.Object({
   id: Type.String(),
@@ -181,5 +203,5 @@ export const RequestSchema = Type.Object({
   answer_run_id: Nullable(Type.String()),
   created_at: Timestamp,
   answered_at: Nullable(Timestamp),
-});
+}, { title: 'Request' });
 export type EscalationRequest = Static<typeof RequestSchema>;

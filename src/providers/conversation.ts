@@ -12,9 +12,10 @@
  * - It never writes to the process before `start`, and never after `finish`.
  */
 import type { ExitInfo, LineResult, TurnOutcome } from './provider.js';
+import type { ApprovalDecisionKind } from '../domain/approval-policy.js';
 
 /** What a person (or policy, or a rule) can answer. */
-export type ApprovalDecisionKind = 'approve' | 'approve_for_session' | 'deny';
+export type { ApprovalDecisionKind };
 
 /** What the agent asks to do, normalised over vendors. */
 export interface ApprovalAsk {
@@ -50,6 +51,11 @@ export interface ApprovalDecision {
 export interface TurnIO {
   /** Writes one line (a newline is appended) to the agent's stdin. */
   send(line: string): void;
+  /**
+   * Writes text to the agent's stdin exactly as given, no newline appended: for CLIs that read a
+   * whole prompt until EOF, which must get the prompt byte for byte.
+   */
+  write(text: string): void;
   /** Closes the agent's stdin. */
   endInput(): void;
   /**

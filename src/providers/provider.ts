@@ -1,5 +1,7 @@
 import type { Run, Session } from '../protocol/schemas.js';
 import type { NewEvent } from '../store/store.js';
+import type { ResolvedApprovals } from '../domain/approval-policy.js';
+import type { TurnDriver } from './conversation.js';
 
 /** Everything a provider needs to build one turn's process. */
 export interface TurnContext {
@@ -9,6 +11,11 @@ export interface TurnContext {
   threadId: string | null;
   /** Base environment for the agent: the user's own plus the AGENTD_* variables. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The approval policy and allow rules in force for this turn, so a driver starts its CLI in the
+   * matching mode. agentd's gate applies them again to every ask (see TurnIO.askApproval).
+   */
+  approvals: ResolvedApprovals;
 }
 
 export interface ProcessSpec {
@@ -16,8 +23,6 @@ export interface ProcessSpec {
   argv: string[];
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** Written to stdin, which is then closed. Without it stdin is closed at once. */
-  stdin?: string;
 }
 
 export interface LineResult {
@@ -44,7 +49,10 @@ export interface TurnOutcome {
   error: string | null;
 }
 
-/** Reads one turn's stdout line by line; one parser per process. */
+/**
+ * Reads one turn's stdout line by line; one parser per process. What a one-way CLI needs; see
+ * `oneShotDriver` for turning one into a TurnDriver.
+ */
 export interface TurnParser {
   onLine(line: string): LineResult;
   finish(exit: ExitInfo): TurnOutcome;
@@ -54,8 +62,10 @@ export interface Provider {
   readonly name: string;
   /** Whether a later turn continues the same conversation (so an interrupted run may be re-queued). */
   readonly canResume: boolean;
+  /** The process of one turn: argv, environment, working directory. */
   buildTurn(ctx: TurnContext): ProcessSpec;
-  createParser(): TurnParser;
+  /** The protocol of the same turn, one driver per process (see conversation.ts). */
+  createDriver(ctx: TurnContext): TurnDriver;
   /** Facts diagnose reports about how this provider is invoked. */
   invocation?(): Record<string, unknown>;
 }

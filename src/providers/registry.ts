@@ -10,6 +10,6 @@ export function buildProviders(config: Config): Map<string, Provider> {
     ['codex', new CodexProvider(config.codex)],
     ['claude', new ClaudeProvider(config.claude)],
   ]);
-  if (config.command.argv.length > 0) providers.set('command', new CommandProvider(config.command.argv));
+  if (config.command.argv.length > 0) providers.set('command', new CommandProvider(config.command.argv, config.command.protocol));
   return providers;
 }

@@ -12,11 +12,16 @@ export interface AgentProcess {
   lastOutputAt: number;
   /** SIGTERM the whole tree, then SIGKILL after `graceMs` unless it is gone by then. */
   terminate(graceMs: number): void;
+  /** Writes to the agent's stdin; dropped once stdin is closed or the process has exited. */
+  write(text: string): void;
+  /** Closes the agent's stdin (EOF); idempotent. */
+  endInput(): void;
 }
 
 /**
  * Starts an agent in its own process group (detached → setsid) with an argv array — never a
- * shell — and feeds complete stdout lines to `onLine` in order.
+ * shell — and feeds complete stdout lines to `onLine` in order. Its stdin stays open until
+ * `endInput()` (or its exit): the turn's driver decides what to write and when.
  */
 export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => void, onOutput?: () => void): AgentProcess {
   const [file, ...args] = spec.argv;
@@ -28,6 +33,7 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
   let spawnError: string | undefined;
   let partial = '';
   let killTimer: NodeJS.Timeout | undefined;
+  let inputOpen = true;
 
   const proc: AgentProcess = {
     pid,
@@ -40,6 +46,16 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
         killTimer = setTimeout(() => signalTree(pid, pid, 'SIGKILL', known), graceMs);
         killTimer.unref();
       }
+    },
+    write(text: string) {
+      // Nothing is written after the process is gone or its stdin closed: a late answer is moot.
+      if (!inputOpen || pid === undefined) return;
+      child.stdin.write(text);
+    },
+    endInput() {
+      if (!inputOpen) return;
+      inputOpen = false;
+      child.stdin.end();
     },
   };
 
@@ -60,8 +76,6 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
   child.stdin.on('error', () => {
     // EPIPE when the agent exits without reading its stdin; its exit status tells the story.
   });
-  if (spec.stdin !== undefined) child.stdin.end(spec.stdin);
-  else child.stdin.end();
 
   (proc as { exited: Promise<ExitInfo> }).exited = new Promise<ExitInfo>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
@@ -69,6 +83,9 @@ export function startAgentProcess(spec: ProcessSpec, onLine: (line: string) => v
       spawnError = `cannot start ${file}: ${err.code === 'ENOENT' ? 'no such executable' : err.message}`;
     });
     child.on('exit', () => {
+      // Its stdin has no reader any more; release the pipe (a driver may never have closed it).
+      inputOpen = false;
+      child.stdin.destroy();
       // The leader is gone: whatever it left in its group is an orphan of this run. Kill it so
       // every process is reaped and pipes held open by leftovers close. No /proc scan here: the
       // leader is reaped, so its children are re-parented and only the group (and descendants

@@ -23,6 +23,7 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
   const now = Date.now();
   const sinceOutput = ctx.active?.proc ? (now - ctx.active.proc.lastOutputAt) / 1000 : null;
   const running = run.started_at && run.state === 'running' ? (now - Date.parse(run.started_at)) / 1000 : null;
+  const [waiting] = run.state === 'running' ? await store.listApprovals({ runId: run.id, state: 'open', limit: 1 }) : [];
 
   let likely: string;
   switch (run.state) {
@@ -37,6 +38,7 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
       if (!ctx.active && ctx.endNotWritten) likely = 'ended, but the store could not write its end (disk full?); agentd writes it once the store can write again';
       else if (!ctx.active) likely = 'process gone: the run is marked running but no worker of this daemon holds it';
       else if (ctx.active.pid === null) likely = 'starting: the process is being spawned';
+      else if (waiting) likely = `waiting for approval ${waiting.id} since ${waiting.created_at}: ${waiting.text}`;
       else if (sinceOutput !== null && sinceOutput >= (ctx.idleTimeoutS || QUIET_AFTER_S)) likely = `no output for ${Math.round(sinceOutput)}s`;
       else likely = 'running normally';
       break;
@@ -69,5 +71,6 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
     provider: run.provider,
     codex_invocation: ctx.codexInvocation,
     likely_issue: likely,
+    waiting_for_approval: waiting ? { request_id: waiting.id, since: waiting.created_at, text: waiting.text } : null,
   };
 }

@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import { AppError } from '../domain/errors.js';
 import type { RunState } from '../domain/run-states.js';
-import type { Provider, TurnOutcome } from '../providers/provider.js';
-import type { NewEvent, RunPatch, Store } from '../store/store.js';
+import type { TurnDriver, TurnIO } from '../providers/conversation.js';
+import type { ExitInfo, Provider, TurnOutcome } from '../providers/provider.js';
+import type { RunPatch, Store } from '../store/store.js';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { agentEnvironment } from './agent-env.js';
+import type { ApprovalGate, TurnApprovals } from './approval-gate.js';
+import { IdleTimer } from './idle-timer.js';
 import { processStartTime } from './process-tree.js';
+import { RunOutput } from './run-output.js';
 
 export interface ExecutionSettings {
   runTimeoutS: number;
@@ -15,12 +19,14 @@ export interface ExecutionSettings {
   daemonUrl: () => string;
   /** A token for this run's agent to call back with (`AGENTD_TOKEN`), valid while the run runs. */
   mintRunToken: (runId: string) => Promise<string>;
+  /** Where agents' asks go: allow rules, session grants, the policy, and requests to people. */
+  approvals: ApprovalGate;
 }
 
 /** Why a run is being stopped by us rather than ending by itself. */
 export interface StopRequest {
   /** `store`: its output could not be written, so it cannot go on faithfully. */
-  kind: 'cancel' | 'shutdown' | 'timeout' | 'store';
+  kind: 'cancel' | 'shutdown' | 'timeout' | 'failure' | 'store';
   reason: string;
 }
 
@@ -30,12 +36,14 @@ export interface RunEnd {
   to: RunState;
   patch: RunPatch;
   reason?: string;
+  /** When the run started (its worker's clock), for the log line of its end. */
+  startedAt?: number;
 }
 
 /** The run is over but its end could not be written; whoever catches this must write it later. */
 export class EndNotWrittenError extends Error {
   constructor(readonly end: RunEnd, override readonly cause: unknown) {
-    super(`the end of run ${end.runId} (${end.to}) could not be written: ${(cause as Error)?.message ?? String(cause)}`);
+    super(`the end of run ${end.runId} (${end.to}) could not be written: ${messageOf(cause)}`);
   }
 }
 
@@ -49,6 +57,9 @@ export interface ActiveRun {
   pid: number | null;
   stop: StopRequest | null;
   proc: AgentProcess | null;
+  /** Stops the turn for `stop` (set it first): open approvals end, the driver is asked to interrupt,
+   *  then the process group is signalled. Set once the process exists; idempotent. */
+  halt: (() => void) | null;
   /** The process is gone; only the final write remains. */
   exited: boolean;
   /** Settles when the run's final state is written. */
@@ -57,8 +68,9 @@ export interface ActiveRun {
 }
 
 /**
- * Runs one claimed (already `running`) run to its end: spawn the provider's process, turn its
- * stdout into events (batched, in order), store the thread id, and write the final state.
+ * Runs one claimed (already `running`) run to its end: spawn the provider's process and hold the
+ * turn's conversation with it through the provider's driver — what to write, what each stdout
+ * line means, the approvals it asks for — then write the final state.
  */
 export async function executeRun(
   store: Store,
@@ -67,14 +79,10 @@ export async function executeRun(
   settings: ExecutionSettings,
   log: Logger,
 ): Promise<void> {
-  let idleTimer: NodeJS.Timeout | undefined;
-  let wallTimer: NodeJS.Timeout | undefined;
-  const stopFor = (stop: StopRequest) => {
-    active.stop ??= stop;
-    active.proc?.terminate(settings.cancelGraceMs);
-  };
   const run = (await store.getRun(active.runId))!;
   const session = (await store.getSession(run.session_id))!;
+  // Every line about this run names it and its session, so one grep finds a run's whole story.
+  log = log.child({ run_id: run.id, session_id: run.session_id });
   const provider = providers.get(run.provider);
   if (!provider) {
     await finish(store, active, 'failed', { error: `provider "${run.provider}" is not configured on this daemon` }, log);
@@ -91,94 +99,124 @@ export async function executeRun(
     token = await settings.mintRunToken(run.id);
   } catch (err) {
     const reason = `agentd could not record the run's token (${messageOf(err)}); the run was not started`;
-    log.error({ err, run_id: run.id }, 'cannot start a run: its token could not be stored');
+    log.error({ err }, 'cannot start a run: its token could not be stored');
     await finish(store, active, 'failed', { error: reason }, log, reason);
     return;
   }
-  const spec = provider.buildTurn({
+  const resolved = settings.approvals.resolve(session);
+  const ctx = {
     run,
     session,
     threadId,
     env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, token),
-  });
-  const parser = provider.createParser();
-
-  // Lines arrive faster than one transaction each can keep up with; collect what arrives within
-  // one turn of the event loop and append it in a single transaction, keeping order.
-  let pending: NewEvent[] = [];
-  let knownThread = threadId;
-  let writes: Promise<unknown> = Promise.resolve();
-  let flushScheduled = false;
+    approvals: resolved,
+  };
+  const spec = provider.buildTurn(ctx);
+  const driver = provider.createDriver(ctx);
+  const approvals = settings.approvals.forTurn({ run, session, attempt: run.attempt, approvals: resolved });
   // A write that fails (a full disk) means the run's output can no longer be recorded: the run is
-  // stopped and fails, and nothing it prints after is written — the log never gets a hole in the
-  // middle of a turn. The write is not retried: the output it held is gone with the rollback.
-  let storeFailure: unknown;
-  const storeFailed = (err: unknown) => {
-    if (storeFailure !== undefined) return;
-    storeFailure = err;
-    log.error({ err, run_id: run.id }, 'cannot store the output of a run; stopping it, it will fail');
-    stopFor({ kind: 'store', reason: `agentd could not record the run's output (${messageOf(err)}); the run was stopped` });
-  };
-  const whileStoring = (write: () => Promise<unknown>) => {
-    writes = writes.then(() => (storeFailure === undefined ? write() : undefined)).catch(storeFailed);
-  };
-  const flush = () => {
-    flushScheduled = false;
-    const batch = pending;
-    pending = [];
-    whileStoring(() => store.appendEvents(run.session_id, run.id, batch));
-  };
+  // stopped and fails. Not retried: the output the write held is gone with its rollback.
+  const output = new RunOutput(store, run.session_id, run.id, log, (err) =>
+    stopFor({ kind: 'store', reason: `agentd could not record the run's output (${messageOf(err)}); the run was stopped` }));
+
+  let knownThread = threadId;
   const onLine = (line: string) => {
     if (line.trim() === '') return;
     let result;
     try {
-      result = parser.onLine(line);
+      result = driver.onLine(line);
     } catch (err) {
-      log.warn({ err, run_id: run.id }, 'provider output line could not be parsed');
+      log.warn({ err }, 'provider output line could not be parsed');
       return;
     }
-    if (result.events?.length) pending.push(...result.events);
+    if (result.events?.length) output.push(result.events);
     if (result.threadId && result.threadId !== knownThread) {
-      knownThread = result.threadId;
-      const id = result.threadId;
-      if (pending.length) flush();
-      whileStoring(() => store.setThreadId(run.session_id, provider.name, id));
-    }
-    if (pending.length && !flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
+      const id = (knownThread = result.threadId);
+      void output.then(() => store.setThreadId(run.session_id, provider.name, id)).catch((err: unknown) =>
+        log.error({ err }, 'cannot store the thread id'));
     }
   };
 
-  const proc = startAgentProcess(spec, onLine, () => idleTimer?.refresh());
+  const idle = new IdleTimer(settings.idleTimeoutS, () => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }));
+  // Waiting for a person is not silence: the idle limit is off while an approval is open.
+  approvals.onPendingChange((open) => (open > 0 ? idle.pause() : idle.resume()));
+  const proc = startAgentProcess(spec, onLine, () => idle.touch());
   active.proc = proc;
   active.pid = proc.pid ?? null;
+  log.info({ provider: provider.name, pid: proc.pid ?? null, worker_id: active.workerId, resumed_thread: threadId }, 'run started');
+
+  let graceTimer: NodeJS.Timeout | undefined;
+  let halted = false;
+  // A driver is never asked to interrupt a turn it has not started (a cancel during the spawn).
+  let driverStarted = false;
+  const halt = () => {
+    if (halted || active.exited || !active.stop) return;
+    halted = true;
+    const stop = active.stop;
+    void (async () => {
+      // Open approvals end first, and their answers (cancel, or deny on shutdown) reach the driver
+      // — promise callbacks, run before the next macrotask — before it is asked to interrupt.
+      await output.then(() => approvals.closeAll(stop.kind === 'shutdown' ? 'expired' : 'cancelled', stop.reason)).catch((err: unknown) =>
+        log.error({ err }, 'cannot close the open approvals of a stopping run'));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (active.exited) return;
+      let interrupting = false;
+      try {
+        interrupting = driverStarted && driver.interrupt();
+      } catch (err) {
+        log.warn({ err }, 'driver failed to interrupt its turn');
+      }
+      if (!interrupting) return proc.terminate(settings.cancelGraceMs);
+      // The agent was asked to end its turn; it gets the grace period to do so, then the usual stop.
+      graceTimer = setTimeout(() => proc.terminate(settings.cancelGraceMs), settings.cancelGraceMs);
+      graceTimer.unref();
+    })();
+  };
+  const stopFor = (stop: StopRequest) => {
+    active.stop ??= stop;
+    halt();
+  };
+  active.halt = halt;
+
   if (proc.pid !== undefined) {
     const pid = proc.pid;
-    whileStoring(() => store.updateRun(run.id, { pid, pgid: pid, proc_start: processStartTime(pid) }, { type: 'run.process', data: { pid, resumed_thread: threadId } }));
-    await writes;
+    try {
+      await output.then(() => store.updateRun(run.id, { pid, pgid: pid, proc_start: processStartTime(pid) }, { type: 'run.process', data: { pid, resumed_thread: threadId } }));
+    } catch (err) {
+      output.fail(err);
+    }
+    startDriver(driver, ioFor(proc, output, approvals, log, run.id), () => stopFor({ kind: 'failure', reason: `the ${provider.name} driver failed to start the turn` }), log, run.id);
+    driverStarted = true;
   }
-  if (settings.runTimeoutS > 0) {
-    wallTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000);
-  }
-  if (settings.idleTimeoutS > 0) {
-    idleTimer = setTimeout(() => stopFor({ kind: 'timeout', reason: `no output for ${settings.idleTimeoutS}s` }), settings.idleTimeoutS * 1000);
-  }
+  const wallTimer = settings.runTimeoutS > 0
+    ? setTimeout(() => stopFor({ kind: 'timeout', reason: `run exceeded the wall-clock limit of ${settings.runTimeoutS}s` }), settings.runTimeoutS * 1000)
+    : undefined;
+  idle.start();
   // A cancel that raced the spawn: the process exists now, so stop it.
-  if (active.stop) proc.terminate(settings.cancelGraceMs);
+  if (active.stop) halt();
 
-  let exit;
+  let exit: ExitInfo;
   try {
     exit = await proc.exited;
   } finally {
     active.exited = true;
     clearTimeout(wallTimer);
-    clearTimeout(idleTimer);
+    clearTimeout(graceTimer);
+    idle.stop();
   }
-  if (pending.length) flush();
-  await writes;
+  // The agent is gone: whatever it still waited for can no longer be carried out.
+  const stopped = active.stop as StopRequest | null;
+  await output.then(() => approvals.closeAll(stopped?.kind === 'shutdown' ? 'expired' : 'cancelled', stopped?.reason ?? 'its agent exited')).catch((err: unknown) =>
+    log.error({ err }, 'cannot close the open approvals of an ended run'));
+  await output.settled();
 
-  const outcome: TurnOutcome = parser.finish(exit);
+  let outcome: TurnOutcome;
+  try {
+    outcome = driver.finish(exit);
+  } catch (err) {
+    log.error({ err }, 'provider driver failed to finish the turn');
+    outcome = { status: 'failed', finalText: null, usage: null, costUsd: null, error: `the ${provider.name} driver failed: ${(err as Error).message}` };
+  }
   const patch: RunPatch = {
     exit_code: exit.code,
     usage: outcome.usage,
@@ -190,9 +228,37 @@ export async function executeRun(
   if (stop) {
     await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
   } else if (outcome.status === 'completed') {
-    await finish(store, active, 'completed', patch, log);
+    await finish(store, active, 'completed', patch, log, undefined);
   } else {
     await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+  }
+}
+
+/** What the driver may do with the process: write, close its input, ask for approval. */
+function ioFor(proc: AgentProcess, output: RunOutput, approvals: TurnApprovals, log: Logger, runId: string): TurnIO {
+  return {
+    send: (line) => proc.write(`${line}\n`),
+    write: (text) => proc.write(text),
+    endInput: () => proc.endInput(),
+    askApproval(ask) {
+      // Recorded after the events before it, so the log shows the ask where the agent made it.
+      return output.then(() => approvals.record(ask)).then(
+        (recorded) => recorded.decision,
+        (err: unknown) => {
+          log.error({ err }, 'cannot record an approval; denying it');
+          return { decision: 'deny' as const, message: 'agentd could not record this approval, so it is denied' };
+        },
+      );
+    },
+  };
+}
+
+function startDriver(driver: TurnDriver, io: TurnIO, onFailure: () => void, log: Logger, runId: string): void {
+  try {
+    driver.start(io);
+  } catch (err) {
+    log.error({ err }, 'provider driver failed to start the turn');
+    onFailure();
   }
 }
 
@@ -202,20 +268,27 @@ function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
-/** Writes a run's end; throws EndNotWrittenError when the store cannot (it is then written later). */
+/**
+ * Writes a run's end; throws EndNotWrittenError when the store cannot (it is then written later).
+ * `log` is the run's child logger: it already names the run and its session.
+ */
 export async function writeEnd(store: Store, end: RunEnd, log: Logger): Promise<void> {
+  const { to, patch, reason } = end;
   try {
-    await store.transitionRun(end.runId, end.to, { expected: 'running', patch: end.patch, ...(end.reason ? { reason: end.reason } : {}) });
+    await store.transitionRun(end.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition, a cancel); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ run_id: end.runId, to: end.to }, 'run changed state while it ran; final state not written');
+      log.warn({ to }, 'run changed state while it ran; final state not written');
       return;
     }
     throw new EndNotWrittenError(end, err);
   }
+  const line = { state: to, exit_code: patch.exit_code ?? null, ...(end.startedAt !== undefined && { ms: Date.now() - end.startedAt }), ...(reason ? { reason } : {}) };
+  if (to === 'failed') log.warn(line, 'run ended');
+  else log.info(line, 'run ended');
 }
 
 async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
-  await writeEnd(store, { runId: active.runId, to, patch, ...(reason ? { reason } : {}) }, log);
+  await writeEnd(store, { runId: active.runId, to, patch, startedAt: active.startedAt, ...(reason ? { reason } : {}) }, log);
 }

@@ -83,7 +83,7 @@ export class WorkerPool implements Runtime {
     const active = this.active.get(runId);
     if (!active?.proc || active.stop || active.exited) return;
     active.stop = { kind: 'cancel', reason: `run ended elsewhere (${type})` };
-    active.proc.terminate(this.opts.cancelGraceMs);
+    active.halt?.();
   }
 
   workers(): Worker[] {
@@ -138,7 +138,10 @@ export class WorkerPool implements Runtime {
 
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
-    const active: ActiveRun = { runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, exited: false, done: Promise.resolve(), startedAt: Date.now() };
+    const active: ActiveRun = {
+      runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null,
+      exited: false, done: Promise.resolve(), startedAt: Date.now(),
+    };
     slot.active = active;
     this.active.set(run.id, active);
     try {
@@ -157,7 +160,7 @@ export class WorkerPool implements Runtime {
       .catch((err: unknown) => {
         // The run is over either way; its end must be written, now or once the store can write.
         if (err instanceof EndNotWrittenError) return this.ends.add(err.end, err.cause);
-        this.log.error({ err, run_id: active.runId }, 'run execution failed');
+        this.log.error({ err, run_id: active.runId, session_id: active.sessionId }, 'run execution failed');
         const reason = `agentd failed while running it: ${err instanceof Error ? err.message : String(err)}`;
         const end = { runId: active.runId, to: 'failed' as const, patch: { error: reason }, reason };
         return writeEnd(this.store, end, this.log).catch((e: unknown) => this.ends.add(end, e instanceof EndNotWrittenError ? e.cause : e));
@@ -175,7 +178,7 @@ export class WorkerPool implements Runtime {
       const active = this.active.get(runId);
       if (active) {
         active.stop ??= { kind: 'cancel', reason };
-        active.proc?.terminate(this.opts.cancelGraceMs);
+        active.halt?.();
         await active.done;
         return this.currentRun(runId);
       }
@@ -224,7 +227,7 @@ export class WorkerPool implements Runtime {
     const running = [...this.active.values()];
     for (const active of running) {
       active.stop ??= { kind: 'shutdown', reason: 'the daemon shut down while the run was active' };
-      active.proc?.terminate(this.opts.cancelGraceMs);
+      active.halt?.();
     }
     await Promise.all(running.map((a) => a.done));
   }

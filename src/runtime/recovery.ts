@@ -3,18 +3,28 @@ import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import { signalGroup, signalProcesses } from './process-tree.js';
 import { leftoverProcesses } from './leftovers.js';
+import { answeredBy } from '../protocol/approvals.js';
 
 /**
  * At start, no run may stay `running` from a daemon that is gone: its process tree is killed if
  * still alive, it becomes `interrupted` with the reason, then `failed` — or `queued` again when
  * --resume-interrupted is set and its provider can continue the session's thread. Queued runs
- * are left alone; the pool runs them.
+ * are left alone; the pool runs them. An approval left open cannot be answered any more (its
+ * agent waited on a pipe that died with the daemon, and neither CLI asks again): it is recorded
+ * `expired`, denied, and its run follows the same rules.
  */
 export async function recoverInterruptedRuns(
   store: Store,
   providers: Map<string, Provider>,
   opts: { resumeInterrupted: boolean; log: Logger },
 ): Promise<void> {
+  const expired = await store.settleOpenApprovals(null, {
+    state: 'expired',
+    decision: 'deny',
+    message: 'agentd stopped while this approval was open (crash or restart); it was denied and nothing it asked for ran',
+    answered_by: answeredBy('daemon_stopped'),
+  });
+  if (expired.length) opts.log.warn({ count: expired.length }, 'expired the approvals a previous daemon left open');
   const left = await store.listRunsByState('running');
   const leftovers = leftoverProcesses(left);
   for (const run of left) {
@@ -24,7 +34,7 @@ export async function recoverInterruptedRuns(
     if (found && found.pids.length > 0) {
       if (found.pgid !== null) signalGroup(found.pgid, 'SIGKILL', new Set(found.pids));
       else signalProcesses(found.pids, 'SIGKILL');
-      opts.log.warn({ run_id: run.id, pgid: found.pgid, pids: found.pids }, 'killed the processes of a run left by a previous daemon');
+      opts.log.warn({ run_id: run.id, session_id: run.session_id, pgid: found.pgid, pids: found.pids }, 'killed the processes of a run left by a previous daemon');
     }
     await store.transitionRun(run.id, 'interrupted', {
       expected: 'running',

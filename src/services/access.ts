@@ -8,7 +8,7 @@
  * Outside its tree a resource does not exist for it (404); inside, a forbidden act is 403.
  */
 import { AppError } from '../domain/errors.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { Session } from '../protocol/schemas.js';
 import type { Store } from '../store/store.js';
 

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { EscalationRequest, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, SpawnLimits, Store } from '../store/store.js';
 import type { RunService } from './runs.js';
@@ -85,10 +85,16 @@ export class DelegationService {
   }
 
   async respond(principal: Principal, id: string, text: string, idem?: IdempotencyWrite) {
+    const approval = await this.store.getApproval(id);
+    if (approval) {
+      await this.sessions.visible(principal, approval.session_id).catch(() => {
+        throw new AppError('request_not_found', `request ${id} does not exist`);
+      });
+      throw new AppError('wrong_request_kind', `request ${id} is an approval: answer it with POST /requests/${id}/approve or /deny`, { kind: 'approval' });
+    }
     const request = await this.getRequest(principal, id);
     await this.access.requireBelow(principal, request.child_session_id, 'answer requests of');
-    const result = await this.store.sendToSession({ sessionId: request.child_session_id, text, requestId: request.id }, idem);
-    return { request: result.answered[0]!, message: result.message, run: result.run };
+    return this.store.respondToRequest({ sessionId: request.child_session_id, text, requestId: request.id }, idem);
   }
 
   async listRequests(principal: Principal, sessionId: string, state?: string): Promise<EscalationRequest[]> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { Store } from '../store/store.js';
 import { hashToken } from '../store/sqlite/delegation.js';
 
@@ -16,6 +16,11 @@ export class RunTokens {
     const token = RUN_TOKEN_PREFIX + randomBytes(32).toString('base64url');
     await this.store.saveRunToken(runId, hashToken(token));
     return token;
+  }
+
+  /** Whether a run token's run still runs: what it opened (streams, tickets) lives only that long. */
+  async isRunning(runId: string): Promise<boolean> {
+    return (await this.store.getRun(runId))?.state === 'running';
   }
 
   /** The token's principal; `expired` once its run has ended; undefined for an unknown token. */

@@ -2,7 +2,7 @@ import { AppError } from '../domain/errors.js';
 import { assertManualTransition, type RunState } from '../domain/run-states.js';
 import type { Run } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Store } from '../store/store.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Diagnostics } from '../protocol/schemas.js';
 import type { RunWatcher } from '../runtime/run-watcher.js';

@@ -1,11 +1,12 @@
 import { statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../domain/errors.js';
-import { positionFromEventId } from '../domain/ids.js';
+import { eventIdFromPosition, positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
-import type { Principal } from '../gateway/auth.js';
+import type { Principal } from '../domain/principal.js';
 import type { Access } from './access.js';
+import type { ApprovalPolicy } from '../domain/approval-policy.js';
 
 export interface SessionServiceOptions {
   defaultProvider: string;
@@ -53,15 +54,38 @@ export class SessionService {
 
   async create(
     principal: Principal,
-    input: { title?: string | undefined; provider?: string | undefined; cwd?: string | undefined },
+    input: {
+      title?: string | undefined; provider?: string | undefined; cwd?: string | undefined;
+      approval_policy?: ApprovalPolicy | undefined; approval_allow?: string[] | undefined;
+    },
     idem?: IdempotencyWrite,
   ): Promise<{ session: Session }> {
     this.access.requireOperator(principal, 'create top-level sessions; spawn a child instead');
     const provider = input.provider ?? this.opts.defaultProvider;
     this.checkProvider(provider);
     const cwd = this.resolveCwd(input.cwd);
-    const session = await this.store.createSession({ title: input.title ?? null, provider, cwd, owner: principal.id }, idem);
+    const session = await this.store.createSession({
+      title: input.title ?? null, provider, cwd, owner: principal.id,
+      approval_policy: input.approval_policy ?? null,
+      approval_allow: [...new Set((input.approval_allow ?? []).map((rule) => rule.trim()).filter(Boolean))],
+    }, idem);
     return { session };
+  }
+
+  /**
+   * The position to read after: the cursor's, unless retention deleted events after it, which is
+   * `410 cursor_expired` with the oldest cursor still valid (a silent gap would break the resume
+   * contract). `sessionId` null is the caller's global stream.
+   */
+  async availableAfter(principal: Principal, sessionId: string | null, cursor: string | null | undefined): Promise<number> {
+    const after = parseCursor(cursor ?? undefined);
+    if (!cursor) return after;
+    const floor = await this.store.prunedThrough(sessionId ? { sessionId } : { owner: principal.id });
+    if (after < floor) {
+      const oldest = eventIdFromPosition(floor);
+      throw new AppError('cursor_expired', `events after ${cursor} were deleted by retention; resume from ${oldest}`, { oldest_cursor: oldest });
+    }
+    return after;
   }
 
   async list(principal: Principal, limit: number, cursor: string | undefined): Promise<Page<Session>> {
@@ -106,7 +130,7 @@ export class SessionService {
     limit: number,
   ): Promise<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }> {
     await this.visible(principal, sessionId);
-    const after = parseCursor(cursor);
+    const after = await this.availableAfter(principal, sessionId, cursor);
     const rows = await this.store.listEvents(sessionId, after, limit + 1);
     const events = rows.slice(0, limit);
     const last = events[events.length - 1];
@@ -116,7 +140,7 @@ export class SessionService {
 
 const MESSAGE_ID = /^msg_[0-9a-z]{26}$/;
 
-/** A cursor is an event id; no cursor means "from the beginning". */
+/** A cursor is an event id; no cursor means "from the beginning" (the oldest event retention kept). */
 export function parseCursor(cursor: string | undefined): number {
   if (cursor === undefined || cursor === '') return 0;
   const position = positionFromEventId(cursor);

@@ -6,6 +6,11 @@
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
 import type { StoredFrame } from '../protocol/event-json.js';
 import type { RunState } from '../domain/run-states.js';
+import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalState, Grant } from '../domain/approval-policy.js';
+import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
+import type { NewEvent } from '../protocol/events.js';
+import type { SignInStore } from './sign-ins.js';
+import type { NotificationStore } from './notifications.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
 export interface IdempotencyWrite {
@@ -29,6 +34,9 @@ export interface NewSession {
   owner: string;
   parent_session_id?: string | null;
   parent_run_id?: string | null;
+  /** Unset: a child inherits its parent's; a root session follows the daemon's (null). */
+  approval_policy?: ApprovalPolicy | null;
+  approval_allow?: string[];
 }
 
 export interface NewRun {
@@ -65,10 +73,8 @@ export interface TransitionOptions {
   reason?: string;
 }
 
-export interface NewEvent {
-  type: string;
-  data: unknown;
-}
+/** An event to append, typed by the catalogue in protocol/events.ts. */
+export type { NewEvent } from '../protocol/events.js';
 
 export interface Page<T> {
   items: T[];
@@ -87,6 +93,19 @@ export interface SessionScope {
   root_session_id: string;
 }
 
+export interface ApprovalFilter {
+  state?: string | undefined;
+  /** Only approvals asked by runs of this session. */
+  sessionId?: string;
+  /** Only approvals routed to this (parent) session. */
+  parentSessionId?: string;
+  runId?: string;
+  /** Only approvals in sessions of this owner. */
+  owner?: string;
+  afterId?: string | undefined;
+  limit?: number;
+}
+
 export interface SpawnInput {
   parentSessionId: string;
   parentRunId: string | null;
@@ -102,10 +121,48 @@ export interface SpawnLimits {
   maxChildren: number;
 }
 
+/** An ask as stored (see providers/conversation.ts ApprovalAsk). */
+export interface NewApproval {
+  runId: string;
+  attempt: number;
+  key: string;
+  action: ApprovalAction;
+  command: string | null;
+  cwd: string | null;
+  tool: string | null;
+  input: unknown;
+  changes: { path: string; kind: string; diff: string | null }[] | null;
+  reason: string | null;
+  decisions: ApprovalDecisionKind[];
+  text: string;
+}
+
+/** How an approval ends. An `approve_for_session` answer carries the grants it makes. */
+export interface ApprovalOutcome {
+  state: Exclude<ApprovalState, 'open'>;
+  decision: ApprovalDecisionKind | null;
+  message: string | null;
+  answered_by: AnsweredBy;
+  grants?: Grant[];
+}
+
 export type EventsListener = (events: AgentEvent[]) => void;
+
+/** What one retention pass deleted. */
+export interface PruneResult {
+  sessions: number;
+  events: number;
+  messages: number;
+  /** Every event at or below this position that belonged to an ended session is gone. */
+  throughPosition: number;
+}
 
 export interface Store {
   readonly path: string;
+  /** Browser sign-ins (session cookies). */
+  readonly signIns: SignInStore;
+  /** Webhooks, push subscriptions and the outbox; notifications are queued by the writes themselves. */
+  readonly notifications: NotificationStore;
   close(): Promise<void>;
   onEvents(listener: EventsListener): () => void;
 
@@ -152,10 +209,46 @@ export interface Store {
     input: { sessionId: string; text: string; requestId?: string | undefined },
     idem?: IdempotencyWrite,
   ): Promise<{ message: Message; run: Run; answered: EscalationRequest[] }>;
+  /** sendToSession answering one request; its answer (also the one replayed) is that request. */
+  respondToRequest(
+    input: { sessionId: string; text: string; requestId: string },
+    idem?: IdempotencyWrite,
+  ): Promise<{ request: EscalationRequest; message: Message; run: Run }>;
   getRequest(id: string): Promise<EscalationRequest | undefined>;
+  // Retention (sqlite/retention.ts): prefixes of ended sessions' logs are deleted.
+  /** Deletes events and messages older than `cutoff` of sessions with no live run and no open request. */
+  pruneEnded(cutoff: Date): Promise<PruneResult>;
+  /** Gives free pages back to the file system, in small steps; returns how many. */
+  vacuumFreePages(): Promise<number>;
+  /** Once, before the first pass: lets the file give pages back (a full VACUUM if needed); true if it converted. */
+  enableIncrementalVacuum(): Promise<boolean>;
+  /** Highest event position retention deleted in this session (or in any of the owner's): cursors below it expired. */
+  prunedThrough(scope: { sessionId: string } | { owner: string }): Promise<number>;
+  /** A consistent copy of the whole database written to `destination` while the daemon runs. */
+  backup(destination: string): Promise<{ lastEventId: string | null }>;
+  /** Open requests by kind, daemon-wide (metrics). */
+  countOpenRequests(): Promise<Record<string, number>>;
   listRequests(parentSessionId: string, state?: string): Promise<EscalationRequest[]>;
   /** Whether `sessionId` lies strictly below `ancestorId` in its session tree. */
   isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;
   saveRunToken(runId: string, tokenHash: string): Promise<void>;
+
+  // Approvals (see sqlite/approvals.ts): each write one transaction with its events.
+  /**
+   * Records an ask: open (with `request.created`, and `child.request` in the parent session of a
+   * child), or born settled when `outcome` is given (`request.answered` only). The same key within
+   * the same attempt of the run returns the existing approval with `created: false`.
+   */
+  recordApproval(input: NewApproval, outcome?: ApprovalOutcome): Promise<{ request: ApprovalRequest; created: boolean }>;
+  /** Settles an open approval (`request_already_answered` otherwise) with `request.answered`. */
+  settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite): Promise<ApprovalRequest>;
+  /** Settles every open approval of a run (all runs when null) the same way; returns those settled. */
+  settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome): Promise<ApprovalRequest[]>;
+  getApproval(id: string): Promise<ApprovalRequest | undefined>;
+  listApprovals(filter: ApprovalFilter): Promise<ApprovalRequest[]>;
+  listGrants(sessionId: string): Promise<Grant[]>;
+  countOpenApprovals(): Promise<number>;
+  /** Escalations (not approvals) of sessions owned by `owner`, for the inbox. */
+  listEscalationsForOwner(owner: string, filter: { state?: string | undefined; afterId?: string | undefined; limit: number }): Promise<EscalationRequest[]>;
   runIdForToken(tokenHash: string): Promise<string | undefined>;
 }

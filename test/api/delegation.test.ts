@@ -76,8 +76,13 @@ describe('agent-to-agent as an operator', () => {
     const progress = (await d.api('POST', `/runs/${child.run.id}/reply-parent`, { body: { text: '50% done', request_kind: 'progress' } })).body.request;
     expect(progress.state).toBe('noted');
     const question = (await d.api('POST', `/runs/${child.run.id}/reply-parent`, { body: { text: 'Which branch?', request_kind: 'question' } })).body.request;
-    const answer = await d.api('POST', `/requests/${question.id}/respond`, { body: { text: 'echo main' } });
+    const answer = await d.api('POST', `/requests/${question.id}/respond`, { body: { text: 'echo main' }, headers: { 'idempotency-key': 'respond-once' } });
     expect(answer.status).toBe(201);
+    // A retry replays that answer — the request, not the list sendToSession would give (it was a 500).
+    const retry = await d.api('POST', `/requests/${question.id}/respond`, { body: { text: 'echo main' }, headers: { 'idempotency-key': 'respond-once' } });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body).toEqual(answer.body);
     expect(answer.body.request).toMatchObject({ id: question.id, state: 'answered', answer_text: 'echo main' });
     expect(answer.body.message.request_id).toBe(question.id);
     expect((await wait(answer.body.run.id)).final_text).toBe('main');

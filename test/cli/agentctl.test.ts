@@ -122,9 +122,9 @@ describe('agentctl against a running daemon', () => {
 
   it('a malformed --url or token is a usage error (exit 2) with a clear line, no stack trace', async () => {
     for (const [args, extraEnv, named] of [
-      [['--url', 'not a url'], {}, /--url "not a url" is not an http:\/\/ or https:\/\/ URL/],
-      [['--url', 'ftp://127.0.0.1:8765'], {}, /--url/],
-      [[], { AGENTCTL_URL: '127.0.0.1:8765' }, /AGENTCTL_URL "127\.0\.0\.1:8765" is not/],
+      [['--url', 'not a url'], {}, /agentd URL "not a url" is not a URL \(--url;/],
+      [['--url', 'ftp://127.0.0.1:8765'], {}, /agentd URL "ftp:\/\/127\.0\.0\.1:8765" is not an http:\/\/ or https:\/\/ URL \(--url;/],
+      [[], { AGENTCTL_URL: '127.0.0.1:8765' }, /agentd URL "127\.0\.0\.1:8765" is not a URL \(AGENTCTL_URL;/],
       [['--url', d.url, '--auth-token', 'two words'], {}, /--auth-token holds characters a token cannot have/],
       [['--url', d.url], { AGENTCTL_AUTH_TOKEN: 'line\nbreak' }, /AGENTCTL_AUTH_TOKEN holds characters/],
       [['--url', d.url], { AGENTD_TOKEN: 'tökén' }, /AGENTD_TOKEN holds characters/],

@@ -10,7 +10,7 @@ describe('claude provider end to end', () => {
   beforeAll(async () => {
     server = await startModelServer();
     cli = await claudeEnv(server);
-    d = await startTestDaemon({ agentEnv: cli.env, claude: { bin: CLAUDE_BIN, extraArgs: ['--allowedTools', 'Bash'] } });
+    d = await startTestDaemon({ agentEnv: cli.env, claude: { bin: CLAUDE_BIN, extraArgs: [] } });
   }, 60_000);
   afterAll(async () => {
     await d?.close();

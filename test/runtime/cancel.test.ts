@@ -1,25 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../support/daemon.js';
 import { scriptedAgentOptions } from '../support/agent-fixture.js';
 import { isProcessAlive } from '../../src/runtime/process-tree.js';
 import { openWs } from '../support/stream-clients.js';
-
-/** Live pids whose process group is `pgid`, read from /proc. A zombie is dead, awaiting its reaper. */
-function groupMembers(pgid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(group) === pgid && state !== 'Z') out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
+import { liveGroupMembers as groupMembers } from '../support/process-groups.js';
 
 /** The first run.item of the session whose text matches, awaited on a stream (it replays from the start). */
 async function waitForItem(d: TestDaemon, sessionId: string, match: RegExp): Promise<any> {

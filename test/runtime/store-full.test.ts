@@ -43,7 +43,7 @@ describe('the store cannot write during a run', () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     for (;;) {
       try {
-        await d.daemon.store.appendEvents(scratch, null, [{ type: 'test.fill', data: {} }]);
+        await d.daemon.store.appendEvents(scratch, null, [{ type: 'session.thread', data: { provider: 'fill', thread_id: 'fill' } }]);
       } catch (err) {
         expect((err as { code?: string }).code).toBe('storage_full');
         break;

@@ -29,7 +29,7 @@ describe('timeouts and watchdog', () => {
   });
 
   it('a bad provider binary fails the run with a clear error and the daemon keeps serving', async () => {
-    await d.restart({ command: { argv: ['/nonexistent/agent-binary'] } });
+    await d.restart({ command: { argv: ['/nonexistent/agent-binary'], protocol: 'plain' } });
     const session = (await d.api('POST', '/sessions', { body: {} })).body.session.id;
     const run = (await d.api('POST', `/sessions/${session}/messages`, { body: { text: 'anything' } })).body.run;
     const done = (await d.api('GET', `/runs/${run.id}/wait?timeout_s=30`)).body.run;

@@ -10,13 +10,14 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { configFromOptions, type Config } from '../../src/config.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
+import { eventMismatch } from './event-catalogue.js';
 
 export interface TestDaemon {
   readonly url: string;
   readonly daemon: Daemon;
   readonly dir: string;
   readonly dbPath: string;
-  /** fetch against the daemon with the JSON body and optional bearer token. */
+  /** A request to the daemon with the JSON body and optional bearer token; a header given as '' is left out. */
   api(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
   restart(overrides?: Partial<Config>): Promise<void>;
   close(): Promise<void>;
@@ -37,7 +38,19 @@ export async function startTestDaemon(
     logLevel: 'silent',
     ...o,
   });
-  let current = await startDaemon(base(overrides), logger);
+  // Every event the daemon commits must match the catalogue the OpenAPI document publishes.
+  const mismatches: string[] = [];
+  const start = async (config: Config) => {
+    const daemon = await startDaemon(config, logger);
+    daemon.store.onEvents((events) => {
+      for (const event of events) {
+        const mismatch = eventMismatch(event);
+        if (mismatch && mismatches.length < 20) mismatches.push(mismatch);
+      }
+    });
+    return daemon;
+  };
+  let current = await start(base(overrides));
   let lastOverrides = overrides;
   const handle: TestDaemon = {
     get url() {
@@ -50,8 +63,11 @@ export async function startTestDaemon(
     dbPath,
     async api(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
-      if (opts.body !== undefined) headers['content-type'] ??= 'application/json';
+      // Like agentctl: a POST always says JSON, also without a body (agentd refuses it otherwise).
+      if (opts.body !== undefined || method === 'POST') headers['content-type'] ??= 'application/json';
       if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      // An empty value leaves the header out (e.g. a POST that sends no Content-Type at all).
+      for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
       const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       // A fresh connection per request (no keep-alive pool): after restart() on the same port a
       // pooled socket of the old daemon would be dead.
@@ -61,7 +77,7 @@ export async function startTestDaemon(
           r.setEncoding('utf8').on('data', (c: string) => (text += c));
           r.on('end', () => {
             const h = new Headers();
-            for (const [k, v] of Object.entries(r.headers)) if (typeof v === 'string') h.set(k, v);
+            for (const [k, v] of Object.entries(r.headers)) for (const value of [v ?? []].flat()) h.append(k, value);
             resolve({ status: r.statusCode ?? 0, text, headers: h });
           });
           r.on('error', reject);
@@ -82,11 +98,12 @@ export async function startTestDaemon(
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;
-      current = await startDaemon(base({ ...lastOverrides, port }), logger);
+      current = await start(base({ ...lastOverrides, port }));
     },
     async close() {
       await current.close();
       rmSync(dir, { recursive: true, force: true });
+      if (mismatches.length > 0) throw new Error(`events that do not match the documented catalogue:\n${mismatches.join('\n')}`);
     },
   };
   return handle;

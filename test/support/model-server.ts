@@ -24,6 +24,7 @@ import {
   type ScriptedReply,
 } from './model-server/types.js';
 
+export { applyPatchCommand } from './model-server/openai-responses.js';
 export { CLAUDE_BIN, claudeEnv, CODEX_BIN, codexEnv, CODEX_TEST_KEY_VAR, type CliEnv } from './model-server/cli-env.js';
 export { SCRIPTED_USAGE, type ModelApi, type ModelRequestLog, type OtherRequestLog, type Responder, type ScriptedReply };
 
@@ -51,6 +52,7 @@ export interface ModelServer {
  * - a request carrying a tool result → text `done: <tool output, trimmed>`;
  * - user text containing `Respond with exactly: X` → text X;
  * - user text starting with `Run: CMD` → a tool call running CMD;
+ * - user text starting with `Write: PATH` → an edit creating PATH with `written by the model`;
  * - user text containing `Fail with: MSG` → HTTP 400 with MSG;
  * - user text starting with `Hang` → a reply that never completes;
  * - anything else → text `ok`.
@@ -61,6 +63,8 @@ export const defaultResponder: Responder = (req) => {
   if (exact?.[1]) return { kind: 'text', text: exact[1].trim() };
   const run = /^\s*Run: (.+)/.exec(req.userText);
   if (run?.[1]) return { kind: 'tool', command: run[1].trim() };
+  const write = /^\s*Write: (\S+)/.exec(req.userText);
+  if (write?.[1]) return { kind: 'write', path: write[1], content: 'written by the model\n' };
   const fail = /Fail with: (.+)/.exec(req.userText);
   if (fail?.[1]) return { kind: 'error', status: 400, message: fail[1].trim() };
   if (/^\s*Hang\b/.test(req.userText)) return { kind: 'hang' };

@@ -9,11 +9,17 @@ export interface Recorded {
   frames: any[];
   /** Events only (frames with a seq), in arrival order. */
   events(): any[];
-  /** Resolves with the first frame (from `from` on) that matches. */
+  /**
+   * Resolves with the first frame (from `from` on) that matches. A frame that never comes fails
+   * after `WAIT_LIMIT_MS`, naming the last frames seen, rather than hanging until the test's limit.
+   */
   waitFor(match: (frame: any) => boolean, from?: number): Promise<any>;
   closed: Promise<{ code?: number; reason?: string }>;
   close(): void;
 }
+
+/** Only a hang detector: far beyond any honest wait, short of the test's own limit. */
+const WAIT_LIMIT_MS = 75_000;
 
 function recorder(): Recorded & { push(frame: any): void; end(info: { code?: number; reason?: string }): void } {
   const frames: any[] = [];
@@ -26,7 +32,22 @@ function recorder(): Recorded & { push(frame: any): void; end(info: { code?: num
     waitFor(match, from = 0) {
       const hit = frames.slice(from).find(match);
       if (hit) return Promise.resolve(hit);
-      return new Promise((resolve) => waiters.push({ match, from, resolve }));
+      return new Promise((resolve, reject) => {
+        const waiter = {
+          match,
+          from,
+          resolve: (frame: any) => {
+            clearTimeout(timer);
+            resolve(frame);
+          },
+        };
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          const last = frames.slice(-3).map((f) => JSON.stringify(f).slice(0, 200)).join('\n  ');
+          reject(new Error(`no matching frame after ${WAIT_LIMIT_MS} ms (${frames.length} frames; last:\n  ${last})\nwanted: ${match.toString().slice(0, 200)}`));
+        }, WAIT_LIMIT_MS);
+        waiters.push(waiter);
+      });
     },
     push(frame) {
       frames.push(frame);
@@ -43,10 +64,10 @@ function recorder(): Recorded & { push(frame: any): void; end(info: { code?: num
   };
 }
 
-export function openWs(url: string, opts: { token?: string; autoPong?: boolean } = {}): Promise<Recorded & { socket: WebSocket }> {
+export function openWs(url: string, opts: { token?: string; autoPong?: boolean; headers?: Record<string, string> } = {}): Promise<Recorded & { socket: WebSocket }> {
   const rec = recorder();
   const socket = new WebSocket(url.replace(/^http/, 'ws'), {
-    headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    headers: { ...opts.headers, ...(opts.token && { authorization: `Bearer ${opts.token}` }) },
     autoPong: opts.autoPong ?? true,
   });
   socket.on('message', (data) => rec.push(JSON.parse(String(data))));
@@ -54,8 +75,19 @@ export function openWs(url: string, opts: { token?: string; autoPong?: boolean }
   return new Promise((resolve, reject) => {
     socket.once('open', () => resolve({ ...rec, socket, close: () => socket.close() }));
     socket.once('unexpected-response', (req, res) => {
-      req.destroy();
-      reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode }));
+      // The refusal's problem document, for tests that check its code.
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.once('close', () => {
+        req.destroy();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // keep the raw text
+        }
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body }));
+      });
     });
     socket.once('error', reject);
   });

@@ -3,11 +3,12 @@ import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { eventLine, eventsText } from '../human.js';
 import { positiveInt } from '../parse.js';
+import { withExamples } from '../help.js';
 import type { AgentEvent } from '../../protocol/schemas.js';
 
 export function eventsCommand(): Command {
-  const events = new Command('events').description("read a session's event log");
-  events
+  const events = withExamples(new Command('events').description("read a session's event log"), 'agentctl events tail --session-id ses_… --follow');
+  const list = events
     .command('list')
     .description('a page of events after --cursor (from the start without it)')
     .requiredOption('--session-id <id>', 'the session')
@@ -18,7 +19,8 @@ export function eventsCommand(): Command {
       const page = await client.listEvents(opts.sessionId, { limit: opts.limit, ...(opts.cursor && { cursor: opts.cursor }) });
       emit(page, out, eventsText);
     });
-  events
+  withExamples(list, 'agentctl events list --session-id ses_… --limit 20', 'agentctl events list --session-id ses_… --cursor evt_…');
+  const tail = events
     .command('tail')
     .description('print events as they come; --follow keeps the stream open across disconnects and restarts')
     .option('--session-id <id>', 'one session (default: every session you may see; needs --follow)')
@@ -52,5 +54,6 @@ export function eventsCommand(): Command {
         onReconnect: (delay, cursor) => process.stderr.write(`agentctl: stream lost; reconnecting in ${delay} ms from ${cursor ?? 'the start'}\n`),
       });
     });
+  withExamples(tail, 'agentctl events tail --session-id ses_… --follow', 'agentctl --format json events tail --follow   # every session you may see');
   return events;
 }

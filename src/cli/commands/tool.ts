@@ -3,6 +3,7 @@ import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { nonNegativeNumber } from '../parse.js';
 import { retryNotice, waitForRun } from '../wait.js';
+import { withExamples } from '../help.js';
 
 /** The run an agent runs as: agentd puts it in the agent's environment. */
 const ownRunId = () => process.env.AGENTD_RUN_ID;
@@ -14,8 +15,11 @@ const REQUEST_KINDS = ['approval_request', 'permission_request', 'question', 'pr
  * ids default to the agent's own run (AGENTD_RUN_ID), the URL and token to AGENTD_URL/AGENTD_TOKEN.
  */
 export function toolCommand(): Command {
-  const tool = new Command('tool').description('agent-to-agent: spawn, send, escalate, wait (JSON output)');
-  tool
+  const tool = withExamples(
+    new Command('tool').description('agent-to-agent: spawn, send, escalate, wait (JSON output)'),
+    'agentctl tool session-spawn --task "Run the test suite and summarise failures"',
+  );
+  const spawn = tool
     .command('session-spawn')
     .description('spawn a child session under a run and queue its first run with the task')
     .option('--parent-run-id <id>', 'the parent run (default: AGENTD_RUN_ID)', ownRunId())
@@ -36,7 +40,8 @@ export function toolCommand(): Command {
       });
       emit(result, out, json);
     });
-  tool
+  withExamples(spawn, 'agentctl --field run.id tool session-spawn --task "List the TODOs under src/"   # inside an agent run');
+  const send = tool
     .command('session-send')
     .description('send work (or an answer) to a session; queues its next run')
     .requiredOption('--session-id <id>', 'the (child) session')
@@ -52,7 +57,8 @@ export function toolCommand(): Command {
       });
       emit(result, out, json);
     });
-  tool
+  withExamples(send, 'agentctl tool session-send --session-id ses_… --text "Approved. Proceed."');
+  const reply = tool
     .command('session-reply-parent')
     .description("escalate to the parent session: an approval or permission request, a question, progress, a result")
     .option('--run-id <id>', 'the child run (default: AGENTD_RUN_ID)', ownRunId())
@@ -69,7 +75,8 @@ export function toolCommand(): Command {
       });
       emit(result, out, json);
     });
-  tool
+  withExamples(reply, 'agentctl tool session-reply-parent --request-kind approval_request --text "Need approval to run: rm -rf ./tmp-cache"');
+  const wait = tool
     .command('session-wait')
     .description('wait for a (child) run to end; exits 1 unless it completed')
     .requiredOption('--run-id <id>', 'the run to wait for')
@@ -80,5 +87,6 @@ export function toolCommand(): Command {
       emit(result, out, json);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });
+  withExamples(wait, 'agentctl --field run.final_text tool session-wait --run-id run_…');
   return tool;
 }

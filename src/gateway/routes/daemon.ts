@@ -1,15 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DaemonStatusSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 
 export const daemonRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   app.get(
     '/daemon/status',
     {
       schema: {
+        operationId: 'getDaemonStatus',
         summary: 'Worker pool, queue counts and daemon facts',
-        response: { 200: DaemonStatusSchema, ...problemResponses },
+        problems: ['forbidden'],
+        response: { 200: DaemonStatusSchema },
       },
     },
     async (request) => {

@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { AnyRequestSchema, RequestStateSchema } from '../../protocol/approvals.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -18,6 +18,8 @@ const SpawnBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What spawning can refuse, from either endpoint. */
+const SPAWN_PROBLEMS = ['unknown_provider', 'invalid_cwd', 'limit_exceeded'] as const;
 const Spawned = Type.Object({ session: SessionSchema, run: RunSchema });
 const Sent = Type.Object({ message: MessageSchema, run: RunSchema, answered: Type.Array(RequestSchema) });
 const Escalated = Type.Object({ request: RequestSchema, message: MessageSchema });
@@ -28,14 +30,34 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
 
   app.post(
     '/runs/:id/spawn',
-    { schema: { summary: 'Spawn a child session under a run and queue its first run with the task', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'spawnFromRun',
+        summary: 'Spawn a child session under a run and queue its first run with the task',
+        params: Id,
+        headers: IdempotencyHeaders,
+        body: SpawnBody,
+        problems: ['run_not_found', 'session_not_found', 'forbidden', ...SPAWN_PROBLEMS],
+        response: { 201: Spawned },
+      },
+    },
     async (request, reply) =>
       respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromRun(request.principal, request.params.id, request.body, idem)),
   );
 
   app.post(
     '/sessions/:id/spawn',
-    { schema: { summary: 'Spawn a child session under a session', params: Id, body: SpawnBody, response: { 201: Spawned, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'spawnFromSession',
+        summary: 'Spawn a child session under a session',
+        params: Id,
+        headers: IdempotencyHeaders,
+        body: SpawnBody,
+        problems: ['session_not_found', 'forbidden', ...SPAWN_PROBLEMS],
+        response: { 201: Spawned },
+      },
+    },
     async (request, reply) =>
       respondIdempotent(deps, request, reply, 201, (idem) => d.spawnFromSession(request.principal, request.params.id, request.body, idem)),
   );
@@ -44,13 +66,16 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/sessions/:id/send',
     {
       schema: {
+        operationId: 'sendToSession',
         summary: "Send work to a session (a child's answer too): queues a run and answers its open requests",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object(
           { text: Text, request_id: Type.Optional(Type.String({ maxLength: 64 })), idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        response: { 201: Sent, ...problemResponses },
+        problems: ['session_not_found', 'forbidden', 'request_not_found', 'request_already_answered'],
+        response: { 201: Sent },
       },
     },
     async (request, reply) =>
@@ -61,10 +86,13 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/runs/:id/reply-parent',
     {
       schema: {
+        operationId: 'replyParent',
         summary: "Escalate from a child run to its parent session (approval, permission, question, progress, result)",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, request_kind: RequestKindSchema, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 201: Escalated, ...problemResponses },
+        problems: ['run_not_found', 'forbidden', 'no_parent_session'],
+        response: { 201: Escalated },
       },
     },
     async (request, reply) =>
@@ -75,29 +103,42 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
     '/sessions/:id/requests',
     {
       schema: {
-        summary: 'Escalations addressed to this session',
+        operationId: 'listRequests',
+        summary: "Requests addressed to this session: its children's escalations and approvals",
         params: Id,
-        querystring: Type.Object({ state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('answered'), Type.Literal('noted')])) }),
-        response: { 200: Type.Object({ requests: Type.Array(RequestSchema) }), ...problemResponses },
+        querystring: Type.Object({ state: Type.Optional(RequestStateSchema) }),
+        problems: ['session_not_found'],
+        response: { 200: Type.Object({ requests: Type.Array(AnyRequestSchema) }) },
       },
     },
-    async (request) => ({ requests: await d.listRequests(request.principal, request.params.id, request.query.state) }),
+    async (request) => ({ requests: await deps.approvals.listForSession(request.principal, request.params.id, request.query.state) }),
   );
 
   app.get(
     '/requests/:id',
-    { schema: { summary: 'One escalation', params: Id, response: { 200: Type.Object({ request: RequestSchema }), ...problemResponses } } },
-    async (request) => ({ request: await d.getRequest(request.principal, request.params.id) }),
+    {
+      schema: {
+        operationId: 'getRequest',
+        summary: 'One request: an escalation or an approval',
+        params: Id,
+        problems: ['request_not_found'],
+        response: { 200: Type.Object({ request: AnyRequestSchema }) },
+      },
+    },
+    async (request) => ({ request: await deps.approvals.get(request.principal, request.params.id) }),
   );
 
   app.post(
     '/requests/:id/respond',
     {
       schema: {
+        operationId: 'respondToRequest',
         summary: "Answer an open escalation: the answer goes to the child session as its next turn",
         params: Id,
+        headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        response: { 201: Answered, ...problemResponses },
+        problems: ['request_not_found', 'forbidden', 'request_already_answered', 'wrong_request_kind'],
+        response: { 201: Answered },
       },
     },
     async (request, reply) =>

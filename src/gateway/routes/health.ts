@@ -7,6 +7,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness probe; never needs a token',
         response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) },
       },

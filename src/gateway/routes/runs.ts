@@ -2,8 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { DiagnosticsSchema, RunSchema, RunStateSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const RunEnvelope = Type.Object({ run: RunSchema });
@@ -13,7 +12,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     '/runs',
     {
       schema: {
+        operationId: 'createRun',
         summary: 'Queue a run in a session without posting a message',
+        headers: IdempotencyHeaders,
         body: Type.Object(
           {
             session_id: Type.String({ minLength: 1, maxLength: 64 }),
@@ -22,7 +23,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           },
           { additionalProperties: false },
         ),
-        response: { 201: RunEnvelope, 200: RunEnvelope, ...problemResponses },
+        problems: ['forbidden', 'session_not_found'],
+        response: { 201: RunEnvelope },
       },
     },
     async (request, reply) =>
@@ -31,7 +33,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.get(
     '/runs/:id',
-    { schema: { summary: 'Get a run', params: RunParams, response: { 200: RunEnvelope, ...problemResponses } } },
+    { schema: { operationId: 'getRun', summary: 'Get a run', params: RunParams, problems: ['run_not_found'], response: { 200: RunEnvelope } } },
     async (request) => ({ run: await deps.runs.visible(request.principal, request.params.id) }),
   );
 
@@ -39,6 +41,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     '/runs/:id/transition',
     {
       schema: {
+        operationId: 'transitionRun',
         summary: 'Move a run along its state machine (compare-and-set with expected_state)',
         params: RunParams,
         body: Type.Object(
@@ -49,7 +52,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           },
           { additionalProperties: false },
         ),
-        response: { 200: RunEnvelope, ...problemResponses },
+        problems: ['run_not_found', 'forbidden', 'invalid_transition', 'state_mismatch'],
+        response: { 200: RunEnvelope },
       },
     },
     async (request) => deps.runs.transition(request.principal, request.params.id, request.body),
@@ -59,9 +63,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     '/runs/:id/cancel',
     {
       schema: {
+        operationId: 'cancelRun',
         summary: 'Cancel a run: a queued one at once, a running one by killing its process group',
         params: RunParams,
-        response: { 200: RunEnvelope, ...problemResponses },
+        problems: ['run_not_found', 'forbidden'],
+        response: { 200: RunEnvelope },
       },
     },
     async (request) => deps.runs.cancel(request.principal, request.params.id),
@@ -71,13 +77,15 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     '/runs/:id/wait',
     {
       schema: {
+        operationId: 'waitRun',
         summary: 'Long-poll until the run is terminal or timeout_s passes',
         params: RunParams,
         querystring: Type.Object({
           timeout_s: Type.Number({ minimum: 0, maximum: 3600, default: 30 }),
           interval_ms: Type.Optional(Type.Integer({ minimum: 0, description: 'Accepted for compatibility; waits are event-driven' })),
         }),
-        response: { 200: Type.Object({ run: RunSchema, timed_out: Type.Boolean() }), ...problemResponses },
+        problems: ['run_not_found'],
+        response: { 200: Type.Object({ run: RunSchema, timed_out: Type.Boolean() }) },
       },
     },
     async (request) => deps.runs.wait(request.principal, request.params.id, request.query.timeout_s),
@@ -87,9 +95,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     '/runs/:id/diagnose',
     {
       schema: {
+        operationId: 'diagnoseRun',
         summary: 'Why a run is where it is: worker, queue position, process, likely issue',
         params: RunParams,
-        response: { 200: Type.Object({ run: RunSchema, diagnostics: DiagnosticsSchema }), ...problemResponses },
+        problems: ['run_not_found'],
+        response: { 200: Type.Object({ run: RunSchema, diagnostics: DiagnosticsSchema }) },
       },
     },
     async (request) => deps.runs.diagnose(request.principal, request.params.id),

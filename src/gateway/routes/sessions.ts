@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
-import { respondIdempotent } from './respond.js';
+import { ApprovalPolicySchema } from '../../protocol/approvals.js';
+import { IdempotencyHeaders, respondIdempotent } from './respond.js';
 
 const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -19,19 +19,24 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         request.body ??= {};
       },
       schema: {
+        operationId: 'createSession',
         summary: 'Create a session',
+        headers: IdempotencyHeaders,
         body: Type.Optional(
           Type.Object(
             {
               title: Type.Optional(Type.String({ maxLength: 500 })),
               provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
               cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+              approval_policy: Type.Optional(ApprovalPolicySchema),
+              approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
             },
-            { additionalProperties: false },
+            { additionalProperties: false, default: {}, description: 'Optional: an absent body is {}' },
           ),
         ),
-        response: { 201: SessionEnvelope, 200: SessionEnvelope, ...problemResponses },
+        problems: ['forbidden', 'unknown_provider', 'invalid_cwd'],
+        response: { 201: SessionEnvelope },
       },
     },
     async (request, reply) =>
@@ -44,6 +49,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions',
     {
       schema: {
+        operationId: 'listSessions',
         summary: "List the caller's sessions, newest first",
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
@@ -51,8 +57,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         }),
         response: {
           200: Type.Object({ sessions: Type.Array(SessionSchema), next_cursor: Nullable(Type.String()) }),
-          ...problemResponses,
         },
+        problems: ['forbidden'],
       },
     },
     async (request) => {
@@ -63,7 +69,15 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.get(
     '/sessions/:id',
-    { schema: { summary: 'Get a session', params: SessionParams, response: { 200: SessionEnvelope, ...problemResponses } } },
+    {
+      schema: {
+        operationId: 'getSession',
+        summary: 'Get a session',
+        params: SessionParams,
+        problems: ['session_not_found'],
+        response: { 200: SessionEnvelope },
+      },
+    },
     async (request) => ({ session: await deps.sessions.visible(request.principal, request.params.id) }),
   );
 
@@ -72,13 +86,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/messages',
     {
       schema: {
+        operationId: 'postMessage',
         summary: 'Post a message; a user message queues a run',
         params: SessionParams,
+        headers: IdempotencyHeaders,
         body: Type.Object(
           { role: Type.Optional(MessageRoleSchema), text: Text, idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        response: { 201: MessageResult, 200: MessageResult, ...problemResponses },
+        problems: ['session_not_found', 'forbidden'],
+        response: { 201: MessageResult },
       },
     },
     async (request, reply) =>
@@ -96,19 +113,20 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/messages',
     {
       schema: {
+        operationId: 'listMessages',
         summary: "A page of the session's messages strictly after `cursor`, oldest first",
         params: SessionParams,
         querystring: Type.Object({
-          cursor: Type.Optional(Type.String({ maxLength: 64 })),
+          cursor: Type.Optional(Type.String({ maxLength: 64, description: 'A message id: the page starts after it' })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
+        problems: ['session_not_found', 'invalid_cursor'],
         response: {
           200: Type.Object({
             messages: Type.Array(MessageSchema),
             next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
             has_more: Type.Boolean(),
           }),
-          ...problemResponses,
         },
       },
     },
@@ -120,6 +138,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     '/sessions/:id/events',
     {
       schema: {
+        operationId: 'listEvents',
         summary: "A page of the session's event log strictly after `cursor`",
         params: SessionParams,
         querystring: Type.Object({
@@ -132,8 +151,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
             next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
             has_more: Type.Boolean(),
           }),
-          ...problemResponses,
         },
+        problems: ['session_not_found', 'invalid_cursor', 'cursor_expired'],
       },
     },
     async (request) =>

@@ -2,13 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../services/sessions.js';
 import type { GatewayDeps } from '../deps.js';
-import { problemResponses } from './problems.js';
 import { sendProblem } from '../problem.js';
 import { leaveInFlight } from '../in-flight.js';
 import { Subscription, type StreamTransport } from '../streams/subscription.js';
 import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
+
+/** A run token's run has left `running` (the only ways out of it). */
+const RUN_ENDED = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
 
 const StreamQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 64 })),
@@ -16,6 +19,21 @@ const StreamQuery = Type.Object({
   session_id: Type.Optional(Type.String({ maxLength: 64 })),
   ticket: Type.Optional(Type.String({ maxLength: 128 })),
 });
+
+const StreamHeaders = Type.Object({
+  'last-event-id': Type.Optional(
+    Type.String({ maxLength: 64, description: 'The last event id seen (sent by EventSource when it reconnects); wins over cursor' }),
+  ),
+});
+
+/** What a stream answers once it opens; neither goes through fastify's serializer (the socket is taken over). */
+const StreamResponses = {
+  200: Type.Unsafe<string>({
+    description: 'Server-sent events: event frames and control frames; the response stays open',
+    content: { 'text/event-stream': { schema: Type.String() } },
+  }),
+  101: Type.Null({ description: 'Switching to a WebSocket (on an upgrade request): one JSON event or control frame per text message' }),
+};
 
 interface StreamTarget {
   sessionId: string | null;
@@ -52,12 +70,14 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     const cursor = (typeof header === 'string' && header !== '' ? header : query.cursor) || null;
     parseCursor(cursor ?? undefined);
     if (sessionId) await deps.sessions.visible(request.principal, sessionId);
+    await deps.sessions.availableAfter(request.principal, sessionId, cursor);
     request.streamTarget = { sessionId, cursor };
   };
 
   const open = (request: FastifyRequest, transport: StreamTransport): Subscription => {
     const { sessionId, cursor } = request.streamTarget!;
     const principal = request.principal;
+    const run = principal.run;
     const subscription = new Subscription(
       {
         hub: streams.hub,
@@ -68,19 +88,31 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
+        onOverflow: streams.onOverflow,
+        credential: { tokenId: request.auth.tokenId, signIn: request.auth.signIn },
+        // A run token's stream lives as long as its run runs, like the token itself.
+        ...(run && {
+          endsAfter: {
+            match: (event) => event.run_id === run.runId && RUN_ENDED.has(event.type),
+            reason: 'run_ended' as const,
+            detail: `run ${run.runId} has ended, and with it this stream's run token`,
+          },
+        }),
       },
       cursor,
     );
     streams.open.add(subscription);
     subscription.onClose = () => streams.open.delete(subscription);
     void subscription.start(cursor, { session_id: sessionId });
+    // The run may have ended between auth and start() subscribing to the hub: then no event will say so.
+    if (run) void deps.runTokens.isRunning(run.runId).then((running) => running || subscription.endSoon(), () => subscription.endSoon());
     return subscription;
   };
 
   const sse = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
     leaveInFlight(request.raw);
-    startSse(reply.raw, request.id);
+    startSse(reply.raw, request.id, reply.getHeaders() as OutgoingHttpHeaders);
     const subscription = open(request, sseTransport(reply.raw, flushBytes, streams.retryMs, lingerMs));
     request.raw.on('close', () => subscription.close('client_gone', 'client went away'));
   };
@@ -106,17 +138,24 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     socket.on('error', () => socket.terminate());
   };
 
-  const schema = (summary: string, withParams: boolean) => ({
+  const schema = (operationId: string, summary: string, withParams: boolean) => ({
+    operationId,
     summary,
+    description:
+      'Server-sent events by default; a WebSocket with an upgrade request. Each event frame is an `Event` ' +
+      '(SSE `id:` is its cursor); control frames (`stream.opened`, `stream.heartbeat`, `stream.overflow`, `stream.closed`) carry no id. ' +
+      'Resume with `cursor` or `Last-Event-ID`: nothing is missed and nothing repeated.',
     querystring: StreamQuery,
+    headers: StreamHeaders,
     ...(withParams && { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) }),
-    response: { ...problemResponses },
+    problems: ['invalid_cursor', 'cursor_expired', 'session_not_found', 'unavailable'] as const,
+    response: StreamResponses,
   });
 
   app.route({
     method: 'GET',
     url: '/stream',
-    schema: schema('Events of every session the caller may see (or ?sessionId=): SSE, or WebSocket on upgrade', false),
+    schema: schema('streamEvents', 'Events of every session the caller may see (or ?sessionId=): SSE, or WebSocket on upgrade', false),
     preHandler: resolveTarget,
     handler: sse,
     wsHandler: ws,
@@ -124,7 +163,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   app.route({
     method: 'GET',
     url: '/sessions/:id/stream',
-    schema: schema("One session's events: SSE, or WebSocket on upgrade", true),
+    schema: schema('streamSessionEvents', "One session's events: SSE, or WebSocket on upgrade", true),
     preHandler: resolveTarget,
     handler: sse,
     wsHandler: ws,
@@ -134,10 +173,11 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     '/stream/tickets',
     {
       schema: {
+        operationId: 'createStreamTicket',
         summary: 'A single-use ticket to open one stream with ?ticket= (for browsers, which cannot set headers)',
-        response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String() }), ...problemResponses },
+        response: { 201: Type.Object({ ticket: Type.String(), expires_at: Type.String({ format: 'date-time' }) }) },
       },
     },
-    async (request, reply) => reply.code(201).send(streams.tickets.issue(request.principal)),
+    async (request, reply) => reply.code(201).send(streams.tickets.issue({ principal: request.principal, auth: request.auth })),
   );
 };

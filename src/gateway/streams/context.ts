@@ -5,7 +5,8 @@ import { SessionDirectory } from './directory.js';
 import { StreamHub } from './hub.js';
 import { ReplayTurns } from './replay-turns.js';
 import { StreamTickets } from './tickets.js';
-import type { Subscription } from './subscription.js';
+import type { StreamEnd, Subscription } from './subscription.js';
+import type { TicketGrant } from '../request-auth.js';
 
 export interface StreamSettings {
   heartbeatMs: number;
@@ -18,13 +19,15 @@ export interface StreamSettings {
   ticketTtlMs: number;
   /** The reconnect delay SSE clients are told to use (`retry:`). */
   retryMs: number;
+  /** Told when a stream is cut off for reading too slowly (metrics). */
+  onOverflow?: () => void;
 }
 
 /** Everything the stream routes need, built once per daemon. */
 export interface StreamContext extends StreamSettings {
   hub: StreamHub;
   directory: SessionDirectory;
-  tickets: StreamTickets;
+  tickets: StreamTickets<TicketGrant>;
   budget: StreamBudget;
   turns: ReplayTurns;
   /** Open streams, so a shutdown can end them (a hijacked SSE response would hold the server open). */
@@ -33,6 +36,8 @@ export interface StreamContext extends StreamSettings {
   readonly closing: boolean;
   replaySession(sessionId: string, afterPosition: number, limit: number): Promise<StoredFrame[]>;
   replayOwner(owner: string, afterPosition: number, limit: number): Promise<StoredFrame[]>;
+  /** Ends for good the open streams `match` picks (their credential was withdrawn); returns how many. */
+  endWhere(match: (subscription: Subscription) => boolean, reason: StreamEnd, detail: string): number;
   /**
    * Ends every open stream — WebSocket close 1001 (going away), or 1012 when the daemon restarts;
    * SSE responses end — and opens no more. Clients resume from their cursors.
@@ -49,7 +54,7 @@ export async function createStreamContext(store: Store, settings: StreamSettings
     ...settings,
     hub,
     directory,
-    tickets: new StreamTickets(settings.ticketTtlMs),
+    tickets: new StreamTickets<TicketGrant>(settings.ticketTtlMs),
     budget: new StreamBudget(settings.totalBufferBytes),
     turns: new ReplayTurns(),
     open,
@@ -58,6 +63,11 @@ export async function createStreamContext(store: Store, settings: StreamSettings
     },
     replaySession: (sessionId, after, limit) => store.listEventFrames({ sessionId }, after, limit),
     replayOwner: (owner, after, limit) => store.listEventFrames({ owner }, after, limit),
+    endWhere(match, reason, detail) {
+      const ending = [...open].filter(match);
+      for (const subscription of ending) subscription.end(reason, detail);
+      return ending.length;
+    },
     close(opts = {}) {
       closing = true;
       const kind = opts.restart ? 'restart' : 'going_away';

@@ -1,6 +1,6 @@
 import type { AgentEvent, Session } from '../../protocol/schemas.js';
 import type { SessionScope, Store } from '../../store/store.js';
-import type { Principal } from '../auth.js';
+import type { Principal } from '../../domain/principal.js';
 import type { StreamHub } from './hub.js';
 
 /**

@@ -9,7 +9,10 @@ import type { ReplayTurns } from './replay-turns.js';
  * Why the daemon ends a stream; transports turn it into a WebSocket close code or the end of an
  * SSE response. `overflow`, `stalled` and `evicted` tell the client to resume from its cursor.
  */
-export type CloseKind = 'overflow' | 'stalled' | 'evicted' | 'going_away' | 'restart' | 'error' | 'client_gone';
+export type CloseKind = 'overflow' | 'stalled' | 'evicted' | 'going_away' | 'restart' | 'error' | 'client_gone' | 'credential_ended';
+
+/** Why a stream was ended for good: its credential no longer holds, so reconnecting with it is refused. */
+export type StreamEnd = 'run_ended' | 'signed_out' | 'token_revoked';
 
 /** What a transport (WebSocket, SSE) gives a subscription. */
 export interface StreamTransport {
@@ -40,6 +43,15 @@ export interface SubscriptionOptions {
   replay: (afterPosition: number, limit: number) => Promise<StoredFrame[]>;
   maxBufferedBytes: number;
   heartbeatMs: number;
+  /** Told when this stream is cut off for reading too slowly (metrics). */
+  onOverflow?: (() => void) | undefined;
+  /** The credential that opened it (a token's fingerprint, a sign-in's hash), so revoking it can end the stream. */
+  credential?: { tokenId: string | null; signIn: string | null };
+  /**
+   * An event after whose commit the stream ends (a run token's run leaving `running`). Checked on
+   * every committed event, visible or not; the stream sends what was committed up to and with it.
+   */
+  endsAfter?: { match: (event: AgentEvent) => boolean; reason: StreamEnd; detail: string };
 }
 
 /** Events per catch-up page at most, and at least (so tiny reads do not dominate). */
@@ -68,6 +80,8 @@ export class Subscription {
   private held: AgentEvent[] = [];
   private heldOverflow = false;
   private closed = false;
+  /** Set once `endsAfter` matched: nothing past this position is sent, and the stream ends there. */
+  private endPosition: number | undefined;
   private removeSink: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   /** A flush requested at the last heartbeat has not completed yet. */
@@ -150,8 +164,11 @@ export class Subscription {
         while (next < page.length && this.roomToWrite()) this.deliverStored(page[next++]!);
       });
       this.opts.budget.note(this.member, this.opts.transport.buffered());
+      // Past the position a stream ends at, nothing is sent (nor does `position` move): stop paging.
+      const last = page[page.length - 1];
+      const pastEnd = this.endPosition !== undefined && last !== undefined && last.position >= this.endPosition;
       // Stopped early for a slow reader: the rest is read again from `position` after the wait.
-      if (next < page.length || page.length === want) continue;
+      if (next < page.length || (page.length === want && !pastEnd)) continue;
       if (this.heldOverflow) {
         // Too much arrived during the replay to hold; it is all in the store, so read on.
         this.held = [];
@@ -166,17 +183,22 @@ export class Subscription {
         for (const event of held) this.deliverLive(event);
       });
       this.opts.budget.note(this.member, this.opts.transport.buffered());
+      this.endIfDue();
       return;
     }
   }
 
   private onLive(events: readonly AgentEvent[]): void {
-    if (this.closed) return;
+    if (this.closed || this.endPosition !== undefined) return;
+    const until = this.opts.endsAfter;
+    // The whole committed batch that ends it is still sent: the run's last events belong to it.
+    if (until && events.some(until.match)) this.endPosition = positionFromEventId(events[events.length - 1]!.id)!;
     if (this.live) {
       this.opts.transport.batch(() => {
         for (const event of events) this.deliverLive(event);
       });
       if (!this.closed) this.opts.budget.note(this.member, this.opts.transport.buffered());
+      this.endIfDue();
       return;
     }
     for (const event of events) {
@@ -191,6 +213,7 @@ export class Subscription {
    */
   private admit(position: number, sessionId: string, pushed: boolean): boolean {
     if (this.closed || position <= this.position) return false;
+    if (this.endPosition !== undefined && position > this.endPosition) return false;
     // Backpressure on live pushes: a client that does not read is cut off, not buffered without
     // bound. It resumes from its cursor and loses nothing.
     if (pushed && !this.roomToWrite()) {
@@ -214,6 +237,30 @@ export class Subscription {
     this.lastSentId = id;
   }
 
+  private endIfDue(): void {
+    const until = this.opts.endsAfter;
+    if (until && this.endPosition !== undefined) this.end(until.reason, until.detail);
+  }
+
+  /**
+   * Ends the stream for good with a `stream.closed` frame saying why (unless an end at a known
+   * position is already on its way, which sends the events up to it first).
+   */
+  end(reason: StreamEnd, detail: string): void {
+    if (this.closed) return;
+    this.opts.transport.sendControl({ type: 'stream.closed', reason, detail, cursor: this.lastSentId });
+    this.close('credential_ended', detail);
+  }
+
+  /** For `endsAfter`: ends now unless the matching event was already seen (then it ends after it). */
+  endSoon(): void {
+    if (this.endPosition === undefined && this.opts.endsAfter) this.end(this.opts.endsAfter.reason, this.opts.endsAfter.detail);
+  }
+
+  get credential(): { tokenId: string | null; signIn: string | null } | undefined {
+    return this.opts.credential;
+  }
+
   /** The cursor a client should resume from. */
   get cursor(): string | null {
     return this.lastSentId ?? (this.position > 0 ? eventIdFromPosition(this.position) : null);
@@ -224,6 +271,7 @@ export class Subscription {
     if (this.closed) return;
     if (kind !== 'evicted') this.opts.transport.sendControl({ type: 'stream.overflow', resume_cursor: this.lastSentId, reason });
     this.close(kind, reason);
+    this.opts.onOverflow?.();
   }
 
   close(kind: CloseKind, reason: string): void {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Principal } from '../auth.js';
+import type { Principal } from '../../domain/principal.js';
 
 const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
 
@@ -8,26 +8,26 @@ const hash = (ticket: string) => createHash('sha256').update(ticket).digest('hex
  * EventSource. A ticket stands for the principal that asked for it, is consumed by its first use,
  * and expires after `ttlMs`; only its hash is held, in memory (a restart voids them all).
  */
-export class StreamTickets {
-  private readonly tickets = new Map<string, { principal: Principal; expiresAt: number }>();
+export class StreamTickets<Grant = Principal> {
+  private readonly tickets = new Map<string, { grant: Grant; expiresAt: number }>();
 
   constructor(private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
 
-  issue(principal: Principal): { ticket: string; expires_at: string } {
+  issue(grant: Grant): { ticket: string; expires_at: string } {
     this.sweep();
     const ticket = `tkt_${randomBytes(24).toString('base64url')}`;
     const expiresAt = this.now() + this.ttlMs;
-    this.tickets.set(hash(ticket), { principal, expiresAt });
+    this.tickets.set(hash(ticket), { grant, expiresAt });
     return { ticket, expires_at: new Date(expiresAt).toISOString() };
   }
 
-  /** The ticket's principal, once; undefined if unknown, used or expired. */
-  consume(ticket: string): Principal | undefined {
+  /** What the ticket was issued for (who asked, and with what), once; undefined if unknown, used or expired. */
+  consume(ticket: string): Grant | undefined {
     const key = hash(ticket);
     const entry = this.tickets.get(key);
     this.tickets.delete(key);
     if (!entry || entry.expiresAt <= this.now()) return undefined;
-    return entry.principal;
+    return entry.grant;
   }
 
   private sweep(): void {

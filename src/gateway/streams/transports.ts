@@ -1,7 +1,10 @@
-import type { ServerResponse } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { CloseKind, StreamTransport } from './subscription.js';
+
+/** WebSocket close code of a stream whose credential ended: a reconnect with it would get 401. */
+export const WS_CLOSE_CREDENTIAL_ENDED = 4401;
 
 /** Close code for a reader cut off by backpressure: reconnect with the cursor and lose nothing. */
 export const WS_CLOSE_OVERFLOW = 4008;
@@ -18,6 +21,7 @@ const WS_CLOSE_CODES: Record<CloseKind, number> = {
   restart: 1012,
   error: 1011,
   client_gone: 1000,
+  credential_ended: WS_CLOSE_CREDENTIAL_ENDED,
 };
 
 /**
@@ -187,9 +191,13 @@ export function sseTransport(res: ServerResponse, flushBytes: number, retryMs: n
   };
 }
 
-/** The response head of an SSE stream; written by hand, as the reply is hijacked from fastify. */
-export function startSse(res: ServerResponse, requestId: string): void {
+/**
+ * The response head of an SSE stream; written by hand, as the reply is hijacked from fastify.
+ * `headers`: what hooks already set on the reply (CORS), which a hijacked response would otherwise lose.
+ */
+export function startSse(res: ServerResponse, requestId: string, headers: OutgoingHttpHeaders = {}): void {
   res.writeHead(200, {
+    ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

@@ -1,6 +1,7 @@
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome, type TurnParser } from '../provider.js';
 import { parseJsonLine } from '../json-lines.js';
 import type { NewEvent } from '../../store/store.js';
+import type { AgentItem } from '../../protocol/events.js';
 
 /**
  * Reads `claude -p --output-format stream-json --verbose` output. Assistant content blocks (text,
@@ -16,7 +17,11 @@ export class ClaudeParser implements TurnParser {
 
   onLine(line: string): LineResult {
     const event = parseJsonLine(line);
-    if (!event) return {};
+    return event ? this.onEvent(event) : {};
+  }
+
+  /** One already-parsed output message (the conversation driver reads each line once, for control requests too). */
+  onEvent(event: Record<string, any>): LineResult {
     switch (event.type) {
       case 'system':
         return event.subtype === 'init' && typeof event.session_id === 'string' ? { threadId: event.session_id } : {};
@@ -68,7 +73,7 @@ export class ClaudeParser implements TurnParser {
   }
 }
 
-function item(value: Record<string, unknown>): NewEvent {
+function item(value: AgentItem): NewEvent {
   return { type: 'run.item', data: { phase: 'completed', item: value } };
 }
 

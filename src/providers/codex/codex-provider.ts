@@ -1,5 +1,8 @@
+import { VERSION } from '../../paths.js';
 import type { Provider, TurnContext } from '../provider.js';
-import { CodexParser } from './parse.js';
+import { appServerArgv, threadSettings } from './app-server-args.js';
+import { CodexAppServerDriver } from './app-server-driver.js';
+import { launchEnv, nativeCodex } from './native-bin.js';
 
 export interface CodexOptions {
   bin: string;
@@ -8,9 +11,9 @@ export interface CodexOptions {
 }
 
 /**
- * The `codex` CLI: `codex exec --json` for a first turn, `codex exec resume <thread_id> --json` for
- * every later one, so the session stays one conversation. `--codex-extra-arg`s go right before the
- * prompt. (`resume` rejects `--sandbox`/`--color`; pass `-c sandbox_mode="…"` as an extra arg.)
+ * The `codex` CLI as `codex app-server`, one process per turn: the driver starts or resumes the
+ * session's thread (a `codex exec` thread id resumes as well) and runs one turn over JSON-RPC,
+ * passing codex's approval prompts on (docs/decisions.md, "codex runs as codex app-server").
  */
 export class CodexProvider implements Provider {
   readonly name = 'codex';
@@ -19,43 +22,23 @@ export class CodexProvider implements Provider {
   constructor(private readonly opts: CodexOptions) {}
 
   buildTurn(ctx: TurnContext) {
-    const argv = [this.opts.bin, 'exec'];
-    if (ctx.threadId) argv.push('resume', ctx.threadId);
-    // Non-login shells for tool commands: a login shell re-reads /etc/profile, which resets PATH
-    // and would hide the `agentctl` agentd put first on it. An extra arg can turn it back on.
-    argv.push('--json', '--skip-git-repo-check', '-c', 'allow_login_shell=false');
-    if (this.opts.profile) argv.push('--profile', this.opts.profile);
-    argv.push(...(ctx.threadId ? forResume(this.opts.extraArgs) : this.opts.extraArgs), ctx.run.prompt);
-    return { argv, env: ctx.env, cwd: ctx.session.cwd };
+    // The npm `codex` script only starts a native binary: start that directly (native-bin.ts).
+    const launch = nativeCodex(this.opts.bin, ctx.env.PATH);
+    const argv = appServerArgv({ ...this.opts, bin: launch?.file ?? this.opts.bin });
+    return { argv, env: launch ? launchEnv(ctx.env, launch) : ctx.env, cwd: ctx.session.cwd };
   }
 
-  createParser() {
-    return new CodexParser();
+  createDriver(ctx: TurnContext) {
+    return new CodexAppServerDriver({
+      prompt: ctx.run.prompt,
+      cwd: ctx.session.cwd,
+      threadId: ctx.threadId,
+      settings: threadSettings(ctx.approvals.policy, this.opts.extraArgs),
+      clientVersion: VERSION,
+    });
   }
 
   invocation() {
     return { profile: this.opts.profile, extra_args: this.opts.extraArgs };
   }
-}
-
-/**
- * `codex exec resume` rejects `--sandbox` and `--color`, which are fine on a first turn. Rather than
- * fail every later turn of a session, carry the sandbox over as a config override and drop color
- * (JSON output has none).
- */
-export function forResume(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag === '--sandbox' || flag === '-s') {
-      const value = inline ?? args[++i];
-      if (value !== undefined) out.push('-c', `sandbox_mode="${value}"`);
-    } else if (flag === '--color') {
-      if (inline === undefined) i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
 }

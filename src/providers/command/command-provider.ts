@@ -1,33 +1,38 @@
-import { describeExit, type ExitInfo, type Provider, type TurnContext, type TurnOutcome, type TurnParser } from '../provider.js';
+import type { Provider, TurnContext } from '../provider.js';
+import { oneShotDriver } from '../one-shot-driver.js';
+import { CommandConversationDriver } from './conversation-driver.js';
+import { CommandParser } from './parse.js';
 
 /**
- * Runs a configured script as the agent: the prompt on stdin, each stdout line a text item, the
- * last non-empty line the final text. Exit code 0 completes the run.
+ * How agentd talks to the script:
+ * - `plain` (default): the prompt on stdin, which is then closed; each stdout line a text item.
+ *   Scripts that read their prompt until EOF work unchanged.
+ * - `jsonl`: the prompt as a JSON line and stdin kept open for approval answers and an interrupt
+ *   request (see conversation-driver.ts). The script finds `AGENTD_COMMAND_PROTOCOL=jsonl` in its
+ *   environment, so one script can serve both.
+ */
+export type CommandProtocol = 'plain' | 'jsonl';
+export const COMMAND_PROTOCOLS: readonly CommandProtocol[] = ['plain', 'jsonl'];
+
+/**
+ * Runs a configured script as the agent: each stdout line a text item, the last non-empty line the
+ * final text. Exit code 0 completes the run.
  */
 export class CommandProvider implements Provider {
   readonly name = 'command';
   readonly canResume = false;
 
-  constructor(private readonly argv: string[]) {}
+  constructor(
+    private readonly argv: string[],
+    private readonly protocol: CommandProtocol = 'plain',
+  ) {}
 
   buildTurn(ctx: TurnContext) {
-    return { argv: this.argv, env: ctx.env, cwd: ctx.session.cwd, stdin: ctx.run.prompt };
+    return { argv: this.argv, env: { ...ctx.env, AGENTD_COMMAND_PROTOCOL: this.protocol }, cwd: ctx.session.cwd };
   }
 
-  createParser(): TurnParser {
-    let last: string | null = null;
-    let index = 0;
-    return {
-      onLine(line: string) {
-        if (line.trim() !== '') last = line;
-        return { events: [{ type: 'run.item', data: { phase: 'completed', item: { id: `item_${index++}`, type: 'text', text: line } } }] };
-      },
-      finish(exit: ExitInfo): TurnOutcome {
-        if (exit.code === 0 && !exit.spawnError) {
-          return { status: 'completed', finalText: last, usage: null, costUsd: null, error: null };
-        }
-        return { status: 'failed', finalText: last, usage: null, costUsd: null, error: describeExit(exit) };
-      },
-    };
+  createDriver(ctx: TurnContext) {
+    if (this.protocol === 'jsonl') return new CommandConversationDriver(ctx.run.prompt);
+    return oneShotDriver(new CommandParser(), ctx.run.prompt);
   }
 }

@@ -97,31 +97,53 @@ export function sendToSession(
   idem?: IdempotencyWrite,
 ): { message: Message; run: Run; answered: EscalationRequest[] } {
   return store.write((tx) => {
-    const session = store.sessionRow(input.sessionId);
-    let open: EscalationRequest[];
-    if (input.requestId) {
-      const request = getRequestRow(store, input.requestId);
-      if (!request || request.child_session_id !== session.id) {
-        throw new AppError('request_not_found', `request ${input.requestId} does not exist for session ${session.id}`);
-      }
-      if (request.state !== 'open') {
-        throw new AppError('request_already_answered', `request ${request.id} is ${request.state}, not open`, { request_state: request.state });
-      }
-      open = [request];
-    } else {
-      open = store.db.prepare("SELECT * FROM requests WHERE child_session_id = ? AND state = 'open' ORDER BY id").all(session.id) as EscalationRequest[];
-    }
-    const { message, run } = queueTurn(store, tx, session, input.text, open.length === 1 ? open[0]!.id : null);
-    const answered = open.map((request) => {
-      const updated = store.db.prepare(`UPDATE requests SET state = 'answered', answer_text = ?, answer_message_id = ?,
-        answer_run_id = ?, answered_at = ? WHERE id = ? RETURNING *`).get(input.text, message.id, run.id, now(), request.id) as EscalationRequest;
-      tx.emit(updated.parent_session_id, session.parent_run_id, [{ type: 'request.answered', data: { request: updated } }]);
-      return updated;
-    });
-    const result = { message, run, answered };
+    const result = queueAnswer(store, tx, input);
     store.saveIdempotent(idem, result);
     return result;
   });
+}
+
+/**
+ * `POST /requests/{id}/respond`: the same turn as sendToSession naming one request, whose answer —
+ * and so what a retry with its idempotency key replays — is that request, not the answered list.
+ */
+export function respondToRequest(
+  store: SqliteStore,
+  input: { sessionId: string; text: string; requestId: string },
+  idem?: IdempotencyWrite,
+): { request: EscalationRequest; message: Message; run: Run } {
+  return store.write((tx) => {
+    const { answered, message, run } = queueAnswer(store, tx, input);
+    const result = { request: answered[0]!, message, run };
+    store.saveIdempotent(idem, result);
+    return result;
+  });
+}
+
+/** The turn and the answers it writes, inside the caller's transaction. */
+function queueAnswer(store: SqliteStore, tx: Tx, input: { sessionId: string; text: string; requestId?: string | undefined }) {
+  const session = store.sessionRow(input.sessionId);
+  let open: EscalationRequest[];
+  if (input.requestId) {
+    const request = getRequestRow(store, input.requestId);
+    if (!request || request.child_session_id !== session.id) {
+      throw new AppError('request_not_found', `request ${input.requestId} does not exist for session ${session.id}`);
+    }
+    if (request.state !== 'open') {
+      throw new AppError('request_already_answered', `request ${request.id} is ${request.state}, not open`, { request_state: request.state });
+    }
+    open = [request];
+  } else {
+    open = store.db.prepare("SELECT * FROM requests WHERE child_session_id = ? AND state = 'open' ORDER BY id").all(session.id) as EscalationRequest[];
+  }
+  const { message, run } = queueTurn(store, tx, session, input.text, open.length === 1 ? open[0]!.id : null);
+  const answered = open.map((request) => {
+    const updated = store.db.prepare(`UPDATE requests SET state = 'answered', answer_text = ?, answer_message_id = ?,
+      answer_run_id = ?, answered_at = ? WHERE id = ? RETURNING *`).get(input.text, message.id, run.id, now(), request.id) as EscalationRequest;
+    tx.emit(updated.parent_session_id, session.parent_run_id, [{ type: 'request.answered', data: { request: updated } }]);
+    return updated;
+  });
+  return { message, run, answered };
 }
 
 export function getRequestRow(store: SqliteStore, id: string): EscalationRequest | undefined {

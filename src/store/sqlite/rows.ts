@@ -15,8 +15,12 @@ export interface SessionRow {
   depth: number;
   thread_ids: string;
   last_seq: number;
+  approval_policy: Session['approval_policy'];
+  approval_allow: string;
   created_at: string;
   updated_at: string;
+  /** Highest event position retention deleted from this session (internal, not on the wire). */
+  pruned_through?: number;
 }
 
 export interface RunRow extends Omit<RunWithPgid, 'usage' | 'state'> {
@@ -35,7 +39,8 @@ export interface EventRow {
 }
 
 export function toSession(row: SessionRow): Session {
-  return { ...row, thread_ids: JSON.parse(row.thread_ids) as Record<string, string> };
+  const { pruned_through: _pruned, ...session } = row;
+  return { ...session, thread_ids: JSON.parse(row.thread_ids) as Record<string, string>, approval_allow: JSON.parse(row.approval_allow) as string[] };
 }
 
 export function toRunWithPgid(row: RunRow): RunWithPgid {

@@ -22,10 +22,18 @@ import type {
 import { rememberDataJson, type StoredFrame } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import { frameQueries } from './frames.js';
+import { backupDatabase } from './backup.js';
 import {
-  announceToParent, getRequestRow, listRequests, replyParent, runIdForToken, saveRunToken, sendToSession, spawnChild,
+  convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
+} from './retention.js';
+import { SqliteSignIns } from './sign-ins.js';
+import { SqliteNotifications } from './notifications.js';
+import {
+  announceToParent, getRequestRow, listRequests, replyParent, respondToRequest, runIdForToken, saveRunToken, sendToSession, spawnChild,
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
+import * as approvals from './approvals.js';
+import type { ApprovalFilter, ApprovalOutcome, NewApproval } from '../store.js';
 
 const now = () => new Date().toISOString();
 
@@ -38,13 +46,19 @@ export class SqliteStore implements Store {
   readonly path: string;
   /** @internal */
   readonly db: Database.Database;
+  readonly signIns: SqliteSignIns;
+  readonly notifications: SqliteNotifications;
   private readonly listeners = new Set<EventsListener>();
+  /** Told how long each write transaction took, in milliseconds (metrics). */
+  onWrite: ((elapsedMs: number) => void) | undefined;
   private readonly stmt;
   private readonly frames: ReturnType<typeof frameQueries>;
 
   constructor(path: string) {
     this.path = path;
     this.db = openDatabase(path);
+    this.signIns = new SqliteSignIns(this.db);
+    this.notifications = new SqliteNotifications(this, this.db);
     const db = this.db;
     this.frames = frameQueries(db);
     // Prepared once; each statement sits by the name of what it does.
@@ -59,7 +73,7 @@ export class SqliteStore implements Store {
       ),
       pruneIdem: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
       insertSession: db.prepare(`INSERT INTO sessions (id, title, provider, cwd, owner, parent_session_id, parent_run_id,
-        root_session_id, depth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        root_session_id, depth, approval_policy, approval_allow, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       listSessions: db.prepare('SELECT * FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       setThreadIds: db.prepare('UPDATE sessions SET thread_ids = ?, updated_at = ? WHERE id = ?'),
@@ -128,9 +142,15 @@ export class SqliteStore implements Store {
         return out;
       },
     };
+    const started = this.onWrite ? performance.now() : 0;
+    let queued = 0;
     let result: T;
     try {
-      result = this.db.transaction(() => fn(tx)).immediate();
+      result = this.db.transaction(() => {
+        const value = fn(tx);
+        queued = this.queueNotifications(committed);
+        return value;
+      }).immediate();
     } catch (err) {
       // The transaction was rolled back: nothing of it was written. Callers decide what a write
       // they could not make means; none retries it unseen.
@@ -139,6 +159,8 @@ export class SqliteStore implements Store {
       }
       throw err;
     }
+    this.onWrite?.(performance.now() - started);
+    if (queued > 0) this.notifications.outbox.announce();
     if (committed.length > 0) {
       for (const listener of this.listeners) {
         try {
@@ -149,6 +171,16 @@ export class SqliteStore implements Store {
       }
     }
     return result;
+  }
+
+  /**
+   * @internal Inside write()'s transaction: notifications commit with the events that cause them.
+   * With no endpoint or subscription configured, this is one boolean test per transaction (the
+   * notifications benchmark measures it against a store that skips it).
+   */
+  queueNotifications(committed: AgentEvent[]): number {
+    const outbox = this.notifications.outbox;
+    return outbox.armed && committed.length > 0 ? outbox.enqueue(committed) : 0;
   }
 
   /** @internal for sibling modules of this store */
@@ -182,13 +214,18 @@ export class SqliteStore implements Store {
     const ts = now();
     let root = id;
     let depth = 0;
+    // A child takes its parent's approval policy and rules: spawning cannot loosen them.
+    let policy = input.approval_policy ?? null;
+    let allow = JSON.stringify(input.approval_allow ?? []);
     if (input.parent_session_id) {
       const parent = this.sessionRow(input.parent_session_id);
       root = parent.root_session_id;
       depth = parent.depth + 1;
+      if (input.approval_policy === undefined) policy = parent.approval_policy;
+      if (input.approval_allow === undefined) allow = parent.approval_allow;
     }
     this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
-      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, ts, ts);
+      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, policy, allow, ts, ts);
     tx.emit(id, null, [{ type: 'session.created', data: { session: toSession(this.sessionRow(id)) } }]);
     return toSession(this.sessionRow(id));
   }
@@ -347,9 +384,7 @@ export class SqliteStore implements Store {
       // A failed or cancelled run always says why, whoever ended it.
       if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
-      const data: Record<string, unknown> = { run, from };
-      if (opts.reason) data.reason = opts.reason;
-      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data }]);
+      tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data: { run, from, ...(opts.reason ? { reason: opts.reason } : {}) } }]);
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
       }
@@ -399,8 +434,41 @@ export class SqliteStore implements Store {
     return sendToSession(this, input, idem);
   }
 
+  async respondToRequest(input: { sessionId: string; text: string; requestId: string }, idem?: IdempotencyWrite) {
+    return respondToRequest(this, input, idem);
+  }
+
   async getRequest(id: string) {
     return getRequestRow(this, id);
+  }
+
+  async pruneEnded(cutoff: Date) {
+    const result = await pruneEndedSessions(this, cutoff);
+    recordMaintenance(this, 'last_prune', JSON.stringify({ at: new Date().toISOString(), cutoff: cutoff.toISOString(), ...result }));
+    return result;
+  }
+
+  async vacuumFreePages() {
+    return vacuumFreePages(this);
+  }
+
+  async enableIncrementalVacuum() {
+    if (!needsVacuumConversion(this)) return false;
+    convertToIncrementalVacuum(this);
+    return true;
+  }
+
+  async prunedThrough(scope: { sessionId: string } | { owner: string }) {
+    return prunedThrough(this, scope);
+  }
+
+  async backup(destination: string) {
+    return backupDatabase(this.db, destination);
+  }
+
+  async countOpenRequests(): Promise<Record<string, number>> {
+    const rows = this.db.prepare("SELECT kind, count(*) AS n FROM requests WHERE state = 'open' GROUP BY kind").all() as { kind: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.kind, r.n]));
   }
 
   async listRequests(parentSessionId: string, state?: string) {
@@ -422,5 +490,17 @@ export class SqliteStore implements Store {
 
   async runIdForToken(tokenHash: string) {
     return runIdForToken(this, tokenHash);
+  }
+
+  // Approvals: the SQL and its transactions are in approvals.ts.
+  async recordApproval(input: NewApproval, outcome?: ApprovalOutcome) { return approvals.recordApproval(this, input, outcome); }
+  async settleApproval(id: string, outcome: ApprovalOutcome, idem?: IdempotencyWrite) { return approvals.settleApproval(this, id, outcome, idem); }
+  async settleOpenApprovals(runId: string | null, outcome: ApprovalOutcome) { return approvals.settleOpenApprovals(this, runId, outcome); }
+  async getApproval(id: string) { return approvals.getApproval(this, id); }
+  async listApprovals(filter: ApprovalFilter) { return approvals.listApprovals(this, filter); }
+  async listGrants(sessionId: string) { return approvals.listGrants(this, sessionId); }
+  async countOpenApprovals() { return approvals.countOpenApprovals(this); }
+  async listEscalationsForOwner(owner: string, filter: { state?: string | undefined; afterId?: string | undefined; limit: number }) {
+    return approvals.listEscalationsForOwner(this, owner, filter);
   }
 }

@@ -63,8 +63,12 @@ export function sendAnthropicError(res: ServerResponse, status: number, message:
   sendJson(res, status, { type: 'error', error: { type: ERROR_TYPES[status] ?? 'api_error', message } });
 }
 
-function contentBlock(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' }>) {
+function contentBlock(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' | 'write' | 'tool_use' }>) {
   if (reply.kind === 'text') return { type: 'text' as const, text: reply.text };
+  if (reply.kind === 'tool_use') return { type: 'tool_use' as const, id: newId('toolu'), name: reply.name, input: reply.input };
+  if (reply.kind === 'write') {
+    return { type: 'tool_use' as const, id: newId('toolu'), name: 'Write', input: { file_path: reply.path, content: reply.content } };
+  }
   return {
     type: 'tool_use' as const,
     id: newId('toolu'),

@@ -49,8 +49,17 @@ function usage() {
   };
 }
 
+/**
+ * codex intercepts an `apply_patch` heredoc run through its shell tool and applies it as a patch
+ * (an `item/fileChange/requestApproval` under app-server), whatever tools the model was offered.
+ */
+export function applyPatchCommand(path: string, content: string): string {
+  const lines = content.replace(/\n$/, '').split('\n').map((l) => `+${l}`);
+  return ["apply_patch <<'PATCH'", '*** Begin Patch', `*** Add File: ${path}`, ...lines, '*** End Patch', 'PATCH', ''].join('\n');
+}
+
 /** The output item for a reply, in its final (`done`) form. */
-function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' }>) {
+function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' | 'write' }>) {
   if (reply.kind === 'text') {
     return {
       type: 'message',
@@ -65,14 +74,15 @@ function outputItem(reply: Extract<ScriptedReply, { kind: 'text' | 'tool' }>) {
     id: newId('fc'),
     call_id: newId('call'),
     name: 'exec_command',
-    arguments: JSON.stringify({ cmd: reply.command }),
+    arguments: JSON.stringify({ cmd: reply.kind === 'tool' ? reply.command : applyPatchCommand(reply.path, reply.content) }),
     status: 'completed',
   };
 }
 
 export function sendOpenAiReply(res: ServerResponse, body: any, stream: boolean, reply: ScriptedReply): void {
-  if (reply.kind === 'error') {
-    sendJson(res, reply.status, { error: { message: reply.message, type: 'invalid_request_error', param: null, code: null } });
+  if (reply.kind === 'error' || reply.kind === 'tool_use') {
+    const [status, message] = reply.kind === 'error' ? [reply.status, reply.message] : [400, `model-server: codex has no ${reply.name} tool to script`];
+    sendJson(res, status, { error: { message, type: 'invalid_request_error', param: null, code: null } });
     return;
   }
   const response = { id: newId('resp'), object: 'response', created_at: Math.floor(Date.now() / 1000), model: body?.model ?? 'test-model' };

@@ -7,6 +7,17 @@ export type ScriptedReply =
   /** A shell command the agent should run through its own tool (codex `exec_command`, claude `Bash`). */
   | { kind: 'tool'; command: string }
   /**
+   * A file written through the agent's edit tool: codex gets an `apply_patch` it turns into a file
+   * change (a patch approval, not a command one); claude gets its `Write` tool (give an absolute path).
+   */
+  | { kind: 'write'; path: string; content: string }
+  /**
+   * A call of one of claude's own tools by name with its input (`Write`, `Edit`, `Read`, …), for
+   * scripting the permission prompts of file changes. Anthropic side only: codex has no such tools,
+   * so the OpenAI side answers it with a 400.
+   */
+  | { kind: 'tool_use'; name: string; input: Record<string, unknown> }
+  /**
    * An HTTP error response. Use 400 to see `message` verbatim: codex reports it as is, and claude
    * as "API Error: 400 <message>" (after ~5 quick fallback re-sends, each answered by the responder
    * again). Other statuses also fail at once (the env helpers turn retries off) but the CLIs may

@@ -22,8 +22,10 @@ describe('stored event frames', () => {
     const session = await store.createSession({ title: 'frames "quoted" \\ é ✓', provider: 'command', cwd: '/', owner: 'op_1' });
     const run = await store.createRun(session.id, { provider: 'command', prompt: 'p' });
     const tricky = { text: 'line\nbreak\ttab "quote" \\ back \u0001 ctl \u2028 sep é 🎉', n: -1.5e-7, nested: [null, true, { k: '' }] };
-    await store.appendEvents(session.id, run.id, [{ type: 'run.item', data: tricky }, { type: 'run.item', data: null }]);
-    await store.appendEvents(session.id, null, [{ type: 'custom.type', data: 'just a string' }, { type: 'odd "type"\n\t\u0001 é 🎉 \u2028', data: { a: 1 } }]);
+    // Typed events are what the daemon writes; the frame must not depend on what the data holds.
+    const append = (runId: string | null, events: { type: string; data: unknown }[]) => store.appendEvents(session.id, runId, events as never);
+    await append(run.id, [{ type: 'run.item', data: tricky }, { type: 'run.item', data: null }]);
+    await append(null, [{ type: 'custom.type', data: 'just a string' }, { type: 'odd "type"\n\t\u0001 é 🎉 \u2028', data: { a: 1 } }]);
     const events = await store.listEvents(session.id, 0, 100);
     const bySession = await store.listEventFrames({ sessionId: session.id }, 0, 100);
     const byOwner = await store.listEventFrames({ owner: 'op_1' }, 0, 100);

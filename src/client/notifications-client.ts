@@ -1,0 +1,53 @@
+/**
+ * The webhook and push routes, typed, over AgentdClient's transport (wire types only: agentctl
+ * stays small).
+ */
+import type { AgentdClient } from './http-client.js';
+import type { Delivery, DeliveryAttempt, NotificationPayload, PushSubscriptionView, Webhook } from '../protocol/notifications.js';
+
+const at = (id: string) => `webhooks/${encodeURIComponent(id)}`;
+
+export class NotificationsClient {
+  constructor(private readonly client: AgentdClient) {}
+
+  addWebhook(input: { url: string; events: string[]; session_id?: string; description?: string; idempotency_key?: string }) {
+    return this.client.request<{ webhook: Webhook; secret: string }>('POST', 'webhooks', { body: input });
+  }
+
+  listWebhooks() {
+    return this.client.request<{ webhooks: Webhook[] }>('GET', 'webhooks');
+  }
+
+  getWebhook(id: string) {
+    return this.client.request<{ webhook: Webhook }>('GET', at(id));
+  }
+
+  removeWebhook(id: string) {
+    return this.client.request<null>('DELETE', at(id));
+  }
+
+  enableWebhook(id: string) {
+    return this.client.request<{ webhook: Webhook }>('POST', `${at(id)}/enable`);
+  }
+
+  testWebhook(id: string) {
+    return this.client.request<{ delivery: Delivery }>('POST', `${at(id)}/test`);
+  }
+
+  listDeliveries(id: string, query: { state?: string; limit?: number; cursor?: string }) {
+    return this.client.request<{ deliveries: Delivery[]; next_cursor: string | null }>('GET', `${at(id)}/deliveries`, { query });
+  }
+
+  getDelivery(id: string, deliveryId: string) {
+    return this.client.request<{ delivery: Delivery; attempts: DeliveryAttempt[]; payload: NotificationPayload }>(
+      'GET', `${at(id)}/deliveries/${encodeURIComponent(deliveryId)}`);
+  }
+
+  redeliver(id: string, deliveryId: string) {
+    return this.client.request<{ delivery: Delivery }>('POST', `${at(id)}/deliveries/${encodeURIComponent(deliveryId)}/redeliver`);
+  }
+
+  listPushSubscriptions() {
+    return this.client.request<{ subscriptions: PushSubscriptionView[] }>('GET', 'push/subscriptions');
+  }
+}
