@@ -55,6 +55,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // A stopping daemon is not held open by clients: streams and long-polls were already ended,
     // and whatever connection remains is closed rather than waited for.
     forceCloseConnections: true,
+    // What still arrives while it closes is refused below as a problem (fastify's own 503 is plain JSON).
+    return503OnClosing: false,
     requestIdHeader: false,
     ...serverOptions(opts.limits),
     // Requests Node cannot parse (431, 408) get problem documents too, not fastify's own JSON.
@@ -82,6 +84,15 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
 
   installProblemHandlers(app);
   installConnectionLimits(app, opts.limits);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendProblem(reply, 'unavailable', 'the daemon is shutting down; retry shortly');
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -108,7 +108,7 @@ describe('agentd process', () => {
       [['--port', '0', '--db', notADatabase], /^agentd: cannot start: cannot use the database .*garbage\.db: file is not a database/],
       [['--port', '0', '--db', join(blocker, 'sub', 'x.db')], /^agentd: cannot start: cannot use .*a-file.*: ENOTDIR/],
       [['--port', busyPort, '--db', join(dir, 'g.db')], new RegExp(`^agentd: cannot start: 127\\.0\\.0\\.1:${busyPort} is already in use`)],
-      [['--port', '0', '--host', '10.255.255.254', '--auth-token', 't', '--db', join(dir, 'h.db')], /^agentd: cannot start: cannot listen on 10\.255\.255\.254:0: no such address on this machine/],
+      [['--port', '0', '--host', '10.255.255.254', '--auth-token', 't', '--allowed-root', dir, '--db', join(dir, 'h.db')], /^agentd: cannot start: cannot listen on 10\.255\.255\.254:0: no such address on this machine/],
     ] as [string[], RegExp][]) {
       const r = await runAgentd(args);
       expect(r.code, args.join(' ')).toBe(1);
