@@ -232,6 +232,13 @@ export interface Store {
   listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   /** `listEvents` or `listEventsForOwner` as wire JSON, for streams: a session's, or an owner's. */
   listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]>;
+  // Browsing from the newest end (the web client; see sqlite/browse.ts).
+  /** Events of one session strictly before `beforePosition` (the end when null), newest first. */
+  listEventsBefore(sessionId: string, beforePosition: number | null, limit: number): Promise<AgentEvent[]>;
+  /** The newest run of each given session that has one. */
+  latestRuns(sessionIds: string[]): Promise<Run[]>;
+  /** The id of the newest event in the whole log (null while empty): a cursor to follow changes from. */
+  headEventId(): Promise<string | null>;
 
   // Agent-to-agent: each one transaction with its events (see sqlite/delegation.ts).
   spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }>;

@@ -4,6 +4,7 @@ import type { AgentEvent } from '../../protocol/schemas.js';
 import type { StreamBudget } from './budget.js';
 import type { StreamHub } from './hub.js';
 import type { ReplayTurns } from './replay-turns.js';
+import type { StreamClosedReason, StreamControlFrame } from '../../protocol/stream-frames.js';
 
 /**
  * Why the daemon ends a stream; transports turn it into a WebSocket close code or the end of an
@@ -12,13 +13,13 @@ import type { ReplayTurns } from './replay-turns.js';
 export type CloseKind = 'overflow' | 'stalled' | 'evicted' | 'going_away' | 'restart' | 'error' | 'client_gone' | 'credential_ended';
 
 /** Why a stream was ended for good: its credential no longer holds, so reconnecting with it is refused. */
-export type StreamEnd = 'run_ended' | 'signed_out' | 'token_revoked';
+export type StreamEnd = StreamClosedReason;
 
 /** What a transport (WebSocket, SSE) gives a subscription. */
 export interface StreamTransport {
   /** An event frame: its id (the cursor) and its wire JSON (text, or UTF-8 bytes). */
   sendEvent(id: string, json: string | Buffer): void;
-  sendControl(frame: Record<string, unknown> & { type: string }): void;
+  sendControl(frame: StreamControlFrame): void;
   /** Runs `write` with the socket corked, so a batch of frames leaves in one write. */
   batch(write: () => void): void;
   /** Bytes written but not yet taken by the client's socket. */
@@ -100,10 +101,10 @@ export class Subscription {
     this.lastSentId = cursor;
   }
 
-  async start(resumedFrom: string | null, scope: Record<string, unknown>): Promise<void> {
+  async start(resumedFrom: string | null, scope: { session_id?: string | null }): Promise<void> {
     this.removeSink = this.opts.hub.add((events) => this.onLive(events));
     this.opts.budget.add(this.member);
-    this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, ...scope });
+    this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, session_id: scope.session_id ?? null });
     this.heartbeat = setInterval(() => this.beat(), this.opts.heartbeatMs);
     this.heartbeat.unref();
     try {

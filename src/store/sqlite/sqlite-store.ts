@@ -37,6 +37,7 @@ import {
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 import * as approvals from './approvals.js';
+import * as browse from './browse.js';
 import type { ApprovalFilter, ApprovalOutcome, NewApproval } from '../store.js';
 
 const now = () => new Date().toISOString();
@@ -432,6 +433,10 @@ export class SqliteStore implements Store {
   async listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]> {
     return this.frames.list(scope, afterPosition, limit);
   }
+
+  async listEventsBefore(sessionId: string, beforePosition: number | null, limit: number) { return browse.listEventsBefore(this, sessionId, beforePosition, limit); }
+  async latestRuns(sessionIds: string[]) { return browse.latestRuns(this, sessionIds); }
+  async headEventId() { return browse.headEventId(this); }
 
   async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
     return spawnChild(this, input, limits, idem);
