@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { buildProgram } from './cli/program.js';
 import { ApiError, UnreachableError } from './client/http-client.js';
 import { FieldNotFoundError } from './cli/output.js';
+import { UsageError } from './cli/context.js';
 import { DownloadError } from './client/download.js';
 import { START_HERE } from './cli/help.js';
 
@@ -31,6 +32,11 @@ async function main(): Promise<void> {
       process.exitCode = 1;
       return;
     }
+    if (err instanceof UsageError) {
+      process.stderr.write(`agentctl: ${err.code}: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     if (err instanceof UnreachableError || err instanceof FieldNotFoundError || err instanceof DownloadError) {
       process.stderr.write(`agentctl: ${err.code}: ${err.message}\n`);
       process.exitCode = 1;
@@ -41,6 +47,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`agentctl: ${(err as Error).stack ?? String(err)}\n`);
+  // A failure nothing above foresaw: one line, no stack (it says nothing to a user).
+  process.stderr.write(`agentctl: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = 1;
 });

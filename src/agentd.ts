@@ -3,10 +3,9 @@ import { CommanderError } from 'commander';
 import { ConfigError, parseConfig } from './config.js';
 import { startDaemon } from './daemon.js';
 import { createLogger, type DaemonLogger } from './logging.js';
-import { DatabaseLockedError } from './store/db-lock.js';
-import { DatabaseTooNewError } from './store/sqlite/open.js';
 import { VERSION } from './paths.js';
 import type { RunsOnStop } from './protocol/schemas.js';
+import { startupFailure } from './startup-errors.js';
 
 async function service(argv: string[]): Promise<void> {
   // Loaded only for `agentd service …`: the daemon itself never needs it.
@@ -63,20 +62,10 @@ async function main(): Promise<void> {
       process.stderr.write(`agentd: ${err.message}\n`);
       process.exit(2);
     }
-    if (err instanceof DatabaseLockedError) {
-      process.stderr.write(`agentd: ${err.message}\nStop that daemon first, or start this one with --db pointing elsewhere.\n`);
-      process.exit(1);
-    }
-    if (err instanceof DatabaseTooNewError) {
-      process.stderr.write(`agentd: ${err.message}\n`);
-      process.exit(1);
-    }
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EADDRINUSE') {
-      process.stderr.write(`agentd: ${config.host}:${config.port} is already in use (--port to choose another)\n`);
-      process.exit(1);
-    }
-    throw err;
+    process.stderr.write(`agentd: cannot start: ${startupFailure(err, config)}\n`);
+    // The stack is for developers; it is printed only when asked for.
+    if (config.logLevel === 'debug' || config.logLevel === 'trace') process.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    process.exit(1);
   }
   let stopping = false;
   const stop = (signal: string, runs?: RunsOnStop) => {
@@ -112,6 +101,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`agentd: ${(err as Error).stack ?? String(err)}\n`);
+  process.stderr.write(`agentd: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

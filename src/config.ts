@@ -53,8 +53,20 @@ export interface Config {
   streamHeartbeatMs: number;
   /** A stream whose unread output exceeds this is closed with a resume cursor, bytes. */
   streamBufferBytes: number;
+  /** Unread bytes of all streams together; past it the streams furthest behind are cut off, bytes. */
+  streamTotalBufferBytes: number;
+  /** Open streams at most; more are refused with 503 so streams cannot take every connection. */
+  maxStreams: number;
   /** Lifetime of a stream ticket, seconds. */
   streamTicketTtlS: number;
+  /** Connections at most; more are closed as they arrive. */
+  maxConnections: number;
+  /** A request's headers must arrive within this, milliseconds. */
+  headerTimeoutMs: number;
+  /** A whole request (headers and body) must arrive within this, milliseconds. */
+  bodyTimeoutMs: number;
+  /** A connection with no request in flight is closed after this, milliseconds. */
+  keepAliveTimeoutMs: number;
   /** Notifications: may webhooks and push endpoints be on loopback or private addresses; the VAPID subject. */
   notifications: { allowPrivate: boolean; pushSubject: string };
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
@@ -146,6 +158,12 @@ export function buildAgentdCommand(): Command {
     .option('--max-depth <n>', 'deepest child session allowed (AGENTD_MAX_DEPTH)', int('--max-depth', 0))
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
+    .option('--stream-total-buffer-bytes <bytes>', 'unread bytes of all streams before the furthest behind are cut off (AGENTD_STREAM_TOTAL_BUFFER_BYTES)', int('--stream-total-buffer-bytes', 1024))
+    .option('--max-streams <n>', 'open streams at most (AGENTD_MAX_STREAMS)', int('--max-streams', 1))
+    .option('--max-connections <n>', 'open connections at most (AGENTD_MAX_CONNECTIONS)', int('--max-connections', 1))
+    .option('--header-timeout-ms <ms>', 'time a request has to send its headers (AGENTD_HEADER_TIMEOUT_MS)', int('--header-timeout-ms', 1))
+    .option('--body-timeout-ms <ms>', 'time a request has to arrive whole, body included (AGENTD_BODY_TIMEOUT_MS)', int('--body-timeout-ms', 1))
+    .option('--keep-alive-timeout-ms <ms>', 'close a connection idle between requests after this (AGENTD_KEEP_ALIVE_TIMEOUT_MS)', int('--keep-alive-timeout-ms', 1))
     .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0))
     .option('--allowed-root <dir>', 'sessions may only work under this directory, repeatable; required beyond loopback (AGENTD_ALLOWED_ROOTS)', collect)
     .option('--worktrees-dir <dir>', 'where --worktree sessions get their git worktrees (AGENTD_WORKTREES_DIR, default: worktrees/ beside the database)')
@@ -197,6 +215,8 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean; stopRuns?: boolean; supervisor?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
+    streamTotalBufferBytes?: number; maxStreams?: number; maxConnections?: number;
+    headerTimeoutMs?: number; bodyTimeoutMs?: number; keepAliveTimeoutMs?: number;
     allowedRoot?: string[]; worktreesDir?: string; gitBin?: string; maxCostPerSession?: number; maxTokensPerSession?: number;
     webhookAllowPrivate?: boolean; pushSubject?: string;
   };
@@ -227,6 +247,11 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
   const host = o.host ?? env.AGENTD_HOST ?? '127.0.0.1';
   if (!isLoopback(host) && usableTokens.length === 0) {
     throw new ConfigError(`refusing to listen on ${host} without an auth token: anyone who can reach it could run agents as you. Set --auth-token (or AGENTD_AUTH_TOKEN), or listen on 127.0.0.1`);
+  }
+  const headerTimeoutMs = o.headerTimeoutMs ?? envInt(env, 'AGENTD_HEADER_TIMEOUT_MS', 20_000, 1);
+  const bodyTimeoutMs = o.bodyTimeoutMs ?? envInt(env, 'AGENTD_BODY_TIMEOUT_MS', 60_000, 1);
+  if (headerTimeoutMs > bodyTimeoutMs) {
+    throw new ConfigError('--header-timeout-ms must not exceed --body-timeout-ms: the body deadline counts from the same start');
   }
   const allowedRoots = (o.allowedRoot ?? (env.AGENTD_ALLOWED_ROOTS ?? '').split(delimiter).filter(Boolean)).map((dir) => allowedRoot(dir, cwd));
   if (!isLoopback(host) && allowedRoots.length === 0) {
@@ -270,7 +295,13 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     maxChildrenPerRun: o.maxChildren ?? envInt(env, 'AGENTD_MAX_CHILDREN', 8),
     streamHeartbeatMs: o.streamHeartbeatMs ?? envInt(env, 'AGENTD_STREAM_HEARTBEAT_MS', 15_000, 100),
     streamBufferBytes: o.streamBufferBytes ?? envInt(env, 'AGENTD_STREAM_BUFFER_BYTES', 1024 * 1024, 1024),
+    streamTotalBufferBytes: o.streamTotalBufferBytes ?? envInt(env, 'AGENTD_STREAM_TOTAL_BUFFER_BYTES', 64 * 1024 * 1024, 1024),
+    maxStreams: o.maxStreams ?? envInt(env, 'AGENTD_MAX_STREAMS', 1024, 1),
     streamTicketTtlS: 60,
+    maxConnections: o.maxConnections ?? envInt(env, 'AGENTD_MAX_CONNECTIONS', 2048, 1),
+    headerTimeoutMs,
+    bodyTimeoutMs,
+    keepAliveTimeoutMs: o.keepAliveTimeoutMs ?? envInt(env, 'AGENTD_KEEP_ALIVE_TIMEOUT_MS', 10_000, 1),
     notifications: {
       allowPrivate: o.webhookAllowPrivate ?? env.AGENTD_WEBHOOK_ALLOW_PRIVATE === '1',
       pushSubject: pushSubject(o.pushSubject ?? env.AGENTD_PUSH_SUBJECT ?? 'mailto:agentd@localhost'),

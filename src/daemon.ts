@@ -22,6 +22,8 @@ import { IdempotencyGuard } from './gateway/idempotency.js';
 import { TokenRegistry, type TokenChange } from './gateway/auth.js';
 import { SignIns } from './services/sign-ins.js';
 import { buildApp } from './gateway/app.js';
+import { fittingMaxConnections } from './gateway/connections.js';
+import { trackInFlight } from './gateway/in-flight.js';
 import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
@@ -62,13 +64,17 @@ export interface Daemon {
    */
   stopRequested: Promise<{ runs: RunsOnClose }>;
   /**
-   * Stops the daemon. Active runs are left running under their supervisors for the next start to
-   * re-attach (the default), stopped (`--stop-runs`: they become `interrupted`) or cancelled.
+   * Stops the daemon: long-polls answer `timed_out: true`, streams end (WebSocket 1001, or 1012
+   * with `restart`), requests in flight finish. Active runs are then left running under their
+   * supervisors for the next start to re-attach (the default), stopped (`--stop-runs`: they become
+   * `interrupted`) or cancelled; the store is closed last.
    */
-  close(opts?: { runs?: RunsOnClose }): Promise<void>;
+  close(opts?: { runs?: RunsOnClose; restart?: boolean }): Promise<void>;
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a stop waits for requests in flight beyond the cancel grace. */
+const SHUTDOWN_DRAIN_MS = 2000;
 /** A session diff's patch is cut beyond this (the file list and counts stay whole). */
 const MAX_PATCH_BYTES = 8 * 1024 * 1024;
 /** How long a webhook or push delivery waits for an answer, and how long settled ones are kept. */
@@ -184,6 +190,8 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     const streams = await createStreamContext(store, {
       heartbeatMs: config.streamHeartbeatMs,
       bufferBytes: config.streamBufferBytes,
+      totalBufferBytes: config.streamTotalBufferBytes,
+      maxStreams: config.maxStreams,
       ticketTtlMs: config.streamTicketTtlS * 1000,
       retryMs: 1000,
       onOverflow: () => metrics.streamOverflow(),
@@ -211,7 +219,22 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
     // Before listening: converting an old file for incremental vacuum blocks for its duration.
     retention = new Retention(store, config.ops.retainDays, log);
     await retention.start();
-    const app = await buildApp(deps, { logger: log, bodyLimitBytes: config.bodyLimitBytes, exposure });
+    const maxConnections = fittingMaxConnections(config.maxConnections);
+    if (maxConnections < config.maxConnections) {
+      log.warn({ max_connections: maxConnections, wanted: config.maxConnections }, 'connection limit lowered to fit the open-file limit (ulimit -n)');
+    }
+    const app = await buildApp(deps, {
+      logger: log,
+      bodyLimitBytes: config.bodyLimitBytes,
+      exposure,
+      limits: {
+        maxConnections,
+        headerTimeoutMs: config.headerTimeoutMs,
+        bodyTimeoutMs: config.bodyTimeoutMs,
+        keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      },
+    });
+    const inFlight = trackInFlight(app);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
@@ -258,11 +281,14 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         closing ??= (async () => {
           clearInterval(pruneTimer);
           await retention?.close();
-          // Release long-polls, stop taking requests, then stop runs, then the store; the lock goes last.
+          // Release long-polls (each answers timed_out: true) and end streams, which also keeps a
+          // hijacked SSE response from holding the server open; clients resume from their cursors.
           watcher.close();
-          // End open streams first: a hijacked SSE response would otherwise hold the server open.
-          // Their clients resume from their cursors once a daemon is back.
-          streams.close();
+          streams.close(opts);
+          // Let the answers go out before connections are closed: closing first left long-polls
+          // with an empty reply. Bounded, as a cancel in flight may wait for its process.
+          await inFlight.settled(config.cancelGraceMs + SHUTDOWN_DRAIN_MS);
+          // Then stop taking requests, stop runs, close the store; the lock goes last.
           await app.close();
           // Deliveries in flight are cut short and stay due: the next start sends them.
           await notifier.close();

@@ -1,5 +1,5 @@
 /** Human renderings of API results: short, aligned, readable in a terminal. */
-import type { AgentEvent, DaemonStatus, Run, Session, UsageTotals } from '../protocol/schemas.js';
+import type { AgentEvent, DaemonStatus, Message, Run, Session, UsageTotals } from '../protocol/schemas.js';
 import type { SessionReport } from '../client/http-client.js';
 import { keyValues } from './output.js';
 
@@ -90,6 +90,11 @@ export function eventsText({ events, next_cursor, has_more }: { events: AgentEve
   if (events.length === 0) lines.push('no events');
   if (has_more && next_cursor) lines.push(`(more: --cursor ${next_cursor})`);
   return lines.join('\n');
+}
+
+export function messagesText({ messages }: { messages: Message[] }): string {
+  if (messages.length === 0) return 'no messages';
+  return messages.map((m) => `${m.id}  ${m.created_at}  ${m.role.padEnd(9)}  ${oneLine(m.text)}`).join('\n');
 }
 
 export function waitText({ run, timed_out }: { run: Run; timed_out: boolean }): string {

@@ -164,6 +164,12 @@ export class AgentdApi {
     return this.request<{ message: Message; run: Run | null }>('POST', `sessions/${encodeURIComponent(sessionId)}/messages`, { body: input });
   }
 
+  /** A page of a session's messages, oldest first, strictly after `cursor` (a message id). */
+  listMessages(sessionId: string, query: { cursor?: string; limit?: number }) {
+    return this.request<{ messages: Message[]; next_cursor: string | null; has_more: boolean }>(
+      'GET', `sessions/${encodeURIComponent(sessionId)}/messages`, { query });
+  }
+
   /**
    * A page of a session's events, oldest first. Forward (the default): strictly after `cursor`.
    * Backward: the `limit` events strictly before `cursor` (before the end when omitted), and

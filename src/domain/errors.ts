@@ -27,8 +27,10 @@ export const ERRORS = {
   wrong_request_kind: { status: 409, title: 'Request is of another kind' },
   decision_not_offered: { status: 422, title: 'Decision not offered by this request' },
   run_not_active: { status: 409, title: 'Run is not active' },
+  request_timeout: { status: 408, title: 'Request not received in time' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  headers_too_large: { status: 431, title: 'Request header fields too large' },
   idempotency_key_reused: { status: 422, title: 'Idempotency key reused with a different request' },
   limit_exceeded: { status: 422, title: 'Limit exceeded' },
   no_parent_session: { status: 409, title: 'Run has no parent session' },
@@ -53,6 +55,7 @@ export const ERRORS = {
   cursor_expired: { status: 410, title: 'Cursor expired' },
   too_many_requests: { status: 429, title: 'Too many requests' },
   internal_error: { status: 500, title: 'Internal error' },
+  storage_full: { status: 507, title: 'Storage full' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

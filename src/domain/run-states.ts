@@ -36,3 +36,18 @@ export function assertTransition(runId: string, from: RunState, to: RunState): v
     });
   }
 }
+
+/**
+ * Moves an operator may force with a manual transition: every legal move but into `running`.
+ * Only a worker of the pool starts a run — it claims the run and owns its process; a run put in
+ * `running` by hand would hold its session's lane with nothing running it.
+ */
+export function assertManualTransition(runId: string, from: RunState, to: RunState): void {
+  if (to !== 'running') return;
+  throw new AppError('invalid_transition', `run ${runId} cannot be moved to running by hand: only the worker pool starts runs`, {
+    run_id: runId,
+    current_state: from,
+    requested_state: to,
+    allowed: LEGAL[from].filter((state) => state !== 'running'),
+  });
+}

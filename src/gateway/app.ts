@@ -26,11 +26,15 @@ import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
 import { serializerCompiler } from './serializer.js';
+import { installConnectionLimits, serverOptions, type ConnectionLimits } from './connections.js';
+import { clientErrorHandler } from './client-errors.js';
+import { logWebSocketError, tagUpgradeResponses } from './streams/upgrade.js';
 import { openapiOptions } from './openapi/document.js';
 
 export interface AppOptions {
   logger: Logger;
   bodyLimitBytes: number;
+  limits: ConnectionLimits;
   /** Which hosts and web origins may reach the API (exposure.ts). */
   exposure: ExposureOptions;
 }
@@ -53,7 +57,12 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
     // A stopping daemon is not held open by clients: streams and long-polls were already ended,
     // and whatever connection remains is closed rather than waited for.
     forceCloseConnections: true,
+    // What still arrives while it closes is refused below as a problem (fastify's own 503 is plain JSON).
+    return503OnClosing: false,
     requestIdHeader: false,
+    ...serverOptions(opts.limits),
+    // Requests Node cannot parse (431, 408) get problem documents too, not fastify's own JSON.
+    clientErrorHandler,
     // Errors the router raises before any route (a path parameter over 100 characters, a malformed
     // escape) get problem documents too, not fastify's own JSON.
     frameworkErrors: (error, request, reply) => {
@@ -77,6 +86,16 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   });
 
   installProblemHandlers(app);
+  installConnectionLimits(app, opts.limits);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendProblem(reply, 'unavailable', 'the daemon is shutting down; retry shortly');
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -97,7 +116,8 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await installExposure(app, opts.exposure);
   await app.register(cookie);
   installAuth(app, { tokens: deps.tokens, runTokens: deps.runTokens, tickets: deps.streams.tickets, signIns: deps.signIns, isScrapeToken: (token) => deps.metrics.acceptsScrapeToken(token) });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 }, errorHandler: logWebSocketError });
+  tagUpgradeResponses(app);
 
   await app.register(healthRoutes, { deps });
   await app.register(sessionRoutes, { deps });

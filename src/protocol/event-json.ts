@@ -13,6 +13,25 @@ export function rememberDataJson(event: AgentEvent, json: string): void {
   dataJson.set(event, json);
 }
 
+/** An event's fields but its data, which comes as the JSON text it is stored as. */
+export interface EventHead {
+  id: string;
+  session_id: string;
+  seq: number;
+  type: string;
+  ts: string;
+  run_id?: string | null | undefined;
+}
+
+/**
+ * The wire JSON of an event from its fields and its data's JSON text — the same text as
+ * `JSON.stringify(event)`, in the field order AgentEvent objects are built in (see the store).
+ */
+export function wireEventJson(head: EventHead, data: string): string {
+  const runId = head.run_id === undefined || head.run_id === null ? '' : `,"run_id":${JSON.stringify(head.run_id)}`;
+  return `{"id":${JSON.stringify(head.id)},"session_id":${JSON.stringify(head.session_id)},"seq":${head.seq},"type":${JSON.stringify(head.type)},"ts":${JSON.stringify(head.ts)},"data":${data}${runId}}`;
+}
+
 /** Same text as `JSON.stringify(event)`. */
 export function eventJson(event: AgentEvent): string {
   let json = wireJson.get(event);
@@ -21,10 +40,22 @@ export function eventJson(event: AgentEvent): string {
   if (data === undefined) {
     json = JSON.stringify(event);
   } else {
-    // Field order as AgentEvent objects are built (see the store), so both paths agree.
-    json = `{"id":${JSON.stringify(event.id)},"session_id":${JSON.stringify(event.session_id)},"seq":${event.seq},"type":${JSON.stringify(event.type)},"ts":${JSON.stringify(event.ts)},"data":${data}${event.run_id === undefined ? '' : `,"run_id":${JSON.stringify(event.run_id)}`}}`;
+    json = wireEventJson(event, data);
     dataJson.delete(event);
   }
   wireJson.set(event, json);
   return json;
+}
+
+/**
+ * A stored event as streams send it: its wire JSON built straight from the row, with nothing
+ * parsed — a catch-up replays each event to one client only, so nothing is worth caching either.
+ */
+export interface StoredFrame {
+  /** Position in the global log (the event id's number). */
+  position: number;
+  id: string;
+  session_id: string;
+  /** The event's JSON as UTF-8 bytes. */
+  json: Buffer;
 }

@@ -4,6 +4,8 @@ import type { ActiveRun } from './execute-run.js';
 
 export interface DiagnoseContext {
   active: ActiveRun | null;
+  /** The run is over but its end could not be written yet (the store cannot write). */
+  endNotWritten: boolean;
   workers: Worker[];
   maxConcurrency: number;
   codexInvocation: { profile: string | null; extra_args: string[] };
@@ -35,7 +37,8 @@ export async function diagnoseRun(store: Store, run: Run, ctx: DiagnoseContext):
       break;
     }
     case 'running':
-      if (!ctx.active) likely = 'process gone: the run is marked running but no worker of this daemon holds it';
+      if (!ctx.active && ctx.endNotWritten) likely = 'ended, but the store could not write its end (disk full?); agentd writes it once the store can write again';
+      else if (!ctx.active) likely = 'process gone: the run is marked running but no worker of this daemon holds it';
       else if (ctx.active.pid === null) likely = 'starting: the process is being spawned';
       else if (catchingUp) likely = `re-attached to its agent after a daemon restart; catching up on ${catchingUp.behind_bytes} bytes of spooled output`;
       else if (waiting) likely = `waiting for approval ${waiting.id} since ${waiting.created_at}: ${waiting.text}`;

@@ -8,6 +8,7 @@ import { SUPERVISOR_PROTOCOL, type SupervisorSpec } from '../supervisor/wire.js'
 import { agentEnvironment } from './agent-env.js';
 import type { ApprovalGate } from './approval-gate.js';
 import { finishRun, followTurn, stateFor } from './follow-turn.js';
+import { messageOf } from './run-end.js';
 import { launchSupervisor, type SupervisedSource } from './supervised.js';
 import { InProcessSource, type TurnSource } from './turn-source.js';
 
@@ -94,13 +95,23 @@ export async function executeRun(
     return;
   }
 
+  let token: string;
+  try {
+    token = await settings.mintRunToken(run.id);
+  } catch (err) {
+    const reason = `agentd could not record the run's token (${messageOf(err)}); the run was not started`;
+    log.error({ err }, 'cannot start a run: its token could not be stored');
+    await finishRun(store, active, 'failed', { error: reason }, log, reason);
+    return;
+  }
+
   const threadId = session.thread_ids[provider.name] ?? null;
   const resolved = settings.approvals.resolve(session);
   const ctx = {
     run,
     session,
     threadId,
-    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, await settings.mintRunToken(run.id)),
+    env: agentEnvironment(settings.baseEnv, settings.daemonUrl(), run, session, token),
     approvals: resolved,
   };
 

@@ -11,6 +11,7 @@ import type { StopRequest, TurnRecord } from '../supervisor/records.js';
 import { removeRunSpool } from '../supervisor/spool.js';
 import type { ActiveRun, ExecutionSettings } from './execute-run.js';
 import { IdleTimer } from './idle-timer.js';
+import { messageOf, writeEnd } from './run-end.js';
 import { killLeftovers, settleInterrupted } from './recovery.js';
 import type { TurnSource } from './turn-source.js';
 
@@ -99,16 +100,22 @@ export async function followTurn(
   let thread: string | undefined;
   let offset: number | null = null;
   let written: number | null = null;
+  let storeFailed = false;
   const write = async () => {
     if (pending.length === 0 && thread === undefined && offset === written) return;
     const batch = { sessionId: run.session_id, events: pending, ...(thread ? { thread: { provider: turn.provider, id: thread } } : {}), ...(offset !== null ? { spool: { attempt: run.attempt, offset } } : {}) };
     pending = [];
     thread = undefined;
+    if (storeFailed) return;
     try {
       await store.appendRunOutput(run.id, batch);
       written = offset;
     } catch (err) {
-      log.error({ err }, 'cannot store run events');
+      // The batch is gone with its rollback, so the run's record has a hole: nothing after it is
+      // stored either, and the run is stopped and fails. Not retried (see runbook, "A full disk").
+      storeFailed = true;
+      log.error({ err }, 'cannot store the output of a run; stopping it, it will fail');
+      stopFor({ kind: 'store', reason: `agentd could not record the run's output (${messageOf(err)}); the run was stopped` });
     }
   };
 
@@ -204,19 +211,7 @@ export function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
+/** Writes the run's end; throws EndNotWrittenError when the store cannot (the pool writes it later). */
 export async function finishRun(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string, budgets?: BudgetDefaults) {
-  // `log` is the run's child logger: it already names the run and its session.
-  try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}), ...(budgets ? { budgets } : {}) });
-  } catch (err) {
-    // Someone moved the run on meanwhile (a manual transition); their word stands.
-    if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {
-      log.warn({ to }, 'run changed state while it ran; final state not written');
-      return;
-    }
-    throw err;
-  }
-  const line = { state: to, exit_code: patch.exit_code ?? null, ms: Date.now() - active.startedAt, ...(reason ? { reason } : {}) };
-  if (to === 'failed') log.warn(line, 'run ended');
-  else log.info(line, 'run ended');
+  await writeEnd(store, { runId: active.runId, to, patch, startedAt: active.startedAt, ...(reason ? { reason } : {}), ...(budgets ? { budgets } : {}) }, log);
 }

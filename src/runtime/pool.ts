@@ -6,6 +6,8 @@ import type { Provider } from '../providers/provider.js';
 import type { Store } from '../store/store.js';
 import type { Runtime } from './runtime.js';
 import { executeRun, reattachRun, type ActiveRun, type ExecutionSettings } from './execute-run.js';
+import { EndNotWrittenError, writeEnd } from './run-end.js';
+import { PendingEnds } from './pending-ends.js';
 import { recoverInterruptedRuns } from './recovery.js';
 import type { SupervisedSource } from './supervised.js';
 import type { RunWithPgid } from '../store/store.js';
@@ -26,6 +28,9 @@ export interface PoolOptions extends ExecutionSettings {
  * start re-attaches), stop them (`interrupted`, recovered by the next start), or cancel them.
  */
 export type RunsOnClose = RunsOnStop;
+
+/** How long after a failed dispatch pass (the store could not write) the pool looks again. */
+const DISPATCH_RETRY_MS = 2000;
 
 /** Events after which a run no longer holds its process: a worker or a session lane may be free. */
 const ENDED_EVENTS = new Set(['run.completed', 'run.failed', 'run.cancelled', 'run.interrupted']);
@@ -51,6 +56,8 @@ export class WorkerPool implements Runtime {
   private closed = false;
   private started = false;
   private unsubscribe: (() => void) | undefined;
+  private readonly ends: PendingEnds;
+  private dispatchRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -60,6 +67,7 @@ export class WorkerPool implements Runtime {
   ) {
     this.maxConcurrency = opts.maxConcurrency;
     this.slots = Array.from({ length: opts.maxConcurrency }, (_, i) => ({ id: `worker-${i + 1}`, active: null }));
+    this.ends = new PendingEnds(store, log, () => this.nudge());
   }
 
   async start(): Promise<void> {
@@ -70,6 +78,8 @@ export class WorkerPool implements Runtime {
       adopt: (found) => this.adopt(found),
     });
     this.unsubscribe = this.store.onEvents((events) => {
+      // A commit means the store can write: ends that could not be written are tried again.
+      this.ends.nudge();
       let dispatch = false;
       for (const event of events) {
         if (event.type === 'run.queued') dispatch = true;
@@ -114,7 +124,15 @@ export class WorkerPool implements Runtime {
     }
     this.dispatching = true;
     void this.dispatch()
-      .catch((err: unknown) => this.log.error({ err }, 'dispatch failed'))
+      .catch((err: unknown) => {
+        this.log.error({ err }, 'dispatch failed');
+        // Nothing may commit (and nudge) for a while if the store cannot write: look again later.
+        this.dispatchRetry ??= setTimeout(() => {
+          this.dispatchRetry = undefined;
+          this.nudge();
+        }, DISPATCH_RETRY_MS);
+        this.dispatchRetry.unref();
+      })
       .finally(() => {
         this.dispatching = false;
         if (this.dispatchAgain) {
@@ -182,7 +200,14 @@ export class WorkerPool implements Runtime {
 
   private launch(slot: WorkerSlot, active: ActiveRun, follow = () => executeRun(this.store, this.providers, active, this.opts, this.log)): void {
     active.done = follow()
-      .catch((err: unknown) => this.log.error({ err, run_id: active.runId, session_id: active.sessionId }, 'run execution failed'))
+      .catch((err: unknown) => {
+        // The run is over either way; its end must be written, now or once the store can write.
+        if (err instanceof EndNotWrittenError) return this.ends.add(err.end, err.cause);
+        this.log.error({ err, run_id: active.runId, session_id: active.sessionId }, 'run execution failed');
+        const reason = `agentd failed while running it: ${err instanceof Error ? err.message : String(err)}`;
+        const end = { runId: active.runId, to: 'failed' as const, patch: { error: reason }, reason };
+        return writeEnd(this.store, end, this.log).catch((e: unknown) => this.ends.add(end, e instanceof EndNotWrittenError ? e.cause : e));
+      })
       .finally(() => {
         // The slot MUST be released whatever happened, or the pool shrinks by one for good.
         slot.active = null;
@@ -229,6 +254,7 @@ export class WorkerPool implements Runtime {
     const run = await this.currentRun(runId);
     return diagnoseRun(this.store, run, {
       active: this.active.get(runId) ?? null,
+      endNotWritten: this.ends.get(runId) !== undefined,
       workers: this.workers(),
       maxConcurrency: this.maxConcurrency,
       codexInvocation: this.opts.codexInvocation,
@@ -243,6 +269,8 @@ export class WorkerPool implements Runtime {
   async close(runs: RunsOnClose = 'stop'): Promise<{ left: number }> {
     this.closed = true;
     this.unsubscribe?.();
+    this.ends.close();
+    clearTimeout(this.dispatchRetry);
     const running = [...this.active.values()];
     let left = 0;
     for (const active of running) {

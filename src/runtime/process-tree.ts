@@ -93,3 +93,8 @@ export function signalGroup(pgid: number, sig: NodeJS.Signals, known: ReadonlySe
   signal(-pgid, sig);
   for (const pid of known) signal(pid, sig);
 }
+
+/** Signals each of `pids`, one by one (no group). */
+export function signalProcesses(pids: Iterable<number>, sig: NodeJS.Signals): void {
+  for (const pid of pids) signal(pid, sig);
+}

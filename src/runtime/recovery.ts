@@ -2,7 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Provider } from '../providers/provider.js';
 import type { RunWithPgid, Store } from '../store/store.js';
-import { isProcessAlive, processStartTime, signalTree } from './process-tree.js';
+import { signalGroup, signalProcesses } from './process-tree.js';
+import { leftoverProcesses } from './leftovers.js';
 import { answeredBy } from '../protocol/approvals.js';
 import { parseRunSpoolName, removeRunSpool, runSpoolDir, supervisorSocketPath } from '../supervisor/spool.js';
 import { attachSupervisor, readLeftSpool, type SupervisedSource } from './supervised.js';
@@ -67,14 +68,17 @@ export async function recoverInterruptedRuns(store: Store, providers: Map<string
   if (opts.spoolRoot) await removeStaleSpools(store, opts.spoolRoot, opts.log);
 }
 
-/** Kills what is left of a run's processes: its group, if it is still provably the run's. */
+/**
+ * Kills what is left of a run's processes: its whole group, and whatever carries the run's id, even
+ * when the agent itself is gone; never a group that is not provably the run's (after a reboot a
+ * stored pgid is a stranger's).
+ */
 export function killLeftovers(run: RunWithPgid, log: Logger): void {
-  // Only our own agent: after a reboot the stored pgid may belong to something else entirely.
-  const ours = run.pgid !== null && isProcessAlive(run.pgid) && (run.proc_start === null || processStartTime(run.pgid) === run.proc_start);
-  if (ours && run.pgid !== null) {
-    signalTree(run.pgid, run.pgid, 'SIGKILL');
-    log.warn({ run_id: run.id, session_id: run.session_id, pgid: run.pgid }, 'killed the process group of a run whose daemon or supervisor is gone');
-  }
+  const found = leftoverProcesses([run]).get(run.id);
+  if (!found || found.pids.length === 0) return;
+  if (found.pgid !== null) signalGroup(found.pgid, 'SIGKILL', new Set(found.pids));
+  else signalProcesses(found.pids, 'SIGKILL');
+  log.warn({ run_id: run.id, session_id: run.session_id, pgid: found.pgid, pids: found.pids }, 'killed the processes of a run whose daemon or supervisor is gone');
 }
 
 /** An interrupted run becomes `failed`, or `queued` again when it may and can resume its thread. */

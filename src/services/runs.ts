@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.js';
-import type { RunState } from '../domain/run-states.js';
+import { assertManualTransition, type RunState } from '../domain/run-states.js';
 import type { Run } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
@@ -44,8 +44,9 @@ export class RunService {
     runId: string,
     input: { state: RunState; expected_state?: RunState | undefined; reason?: string | undefined },
   ): Promise<{ run: Run }> {
-    await this.visible(principal, runId);
+    const current = await this.visible(principal, runId);
     this.sessions.access.requireOperator(principal, 'force run transitions');
+    assertManualTransition(runId, current.state, input.state);
     const run = await this.store.transitionRun(runId, input.state, {
       expected: input.expected_state,
       reason: input.reason ?? 'manual transition',

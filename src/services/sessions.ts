@@ -142,9 +142,21 @@ export class SessionService {
     return this.store.postMessage({ session_id: session.id, role: input.role, text: input.text, run }, idem);
   }
 
-  async listMessages(principal: Principal, sessionId: string): Promise<Message[]> {
+  /** A page of the session's messages after `cursor` (a message id), oldest first. */
+  async listMessages(
+    principal: Principal,
+    sessionId: string,
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ messages: Message[]; next_cursor: string | null; has_more: boolean }> {
     await this.visible(principal, sessionId);
-    return this.store.listMessages(sessionId);
+    if (cursor !== undefined && cursor !== '' && !MESSAGE_ID.test(cursor)) {
+      throw new AppError('invalid_cursor', `cursor "${cursor}" is not a message id`);
+    }
+    const rows = await this.store.listMessages(sessionId, cursor || undefined, limit + 1);
+    const messages = rows.slice(0, limit);
+    const last = messages[messages.length - 1];
+    return { messages, next_cursor: last ? last.id : (cursor || null), has_more: rows.length > limit };
   }
 
   /**
@@ -174,6 +186,8 @@ export class SessionService {
     return { events, next_cursor: last ? last.id : (cursor ?? null), has_more: rows.length > limit };
   }
 }
+
+const MESSAGE_ID = /^msg_[0-9a-z]{26}$/;
 
 /** A cursor is an event id; no cursor means "from the beginning" (the oldest event retention kept). */
 export function parseCursor(cursor: string | undefined): number {

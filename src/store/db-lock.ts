@@ -1,70 +1,66 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync, mkdirSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { processStartTime } from '../runtime/process-tree.js';
 
 export class DatabaseLockedError extends Error {
-  constructor(readonly lockPath: string, readonly holderPid: number) {
-    super(`another agentd (pid ${holderPid}) is already using this database; lock file ${lockPath}`);
+  constructor(readonly lockPath: string, readonly holderPid: number | null) {
+    super(`another agentd${holderPid === null ? '' : ` (pid ${holderPid})`} is already using this database; lock ${lockPath}`);
   }
 }
 
-interface LockContent {
-  pid: number;
-  /** The process's start time, so a recycled pid of some other process is not mistaken for us. */
-  proc_start: string | null;
-  started_at: string;
-}
-
-function isAlive(lock: LockContent): boolean {
+/** The pid holding a POSIX lock on `path`, from /proc/locks (Linux); null where unknown. */
+function lockHolder(path: string): number | null {
   try {
-    process.kill(lock.pid, 0);
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else — still a live holder.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const inode = statSync(path).ino;
+    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+      // "1: POSIX  ADVISORY  WRITE 28902 08:01:1234567 1073741824 1073742335"
+      const fields = line.trim().split(/\s+/);
+      if (fields[1] !== 'POSIX') continue;
+      if (Number(fields[5]?.split(':')[2]) === inode) return Number(fields[4]);
+    }
+  } catch {
+    // No /proc: the message goes without a pid.
   }
-  const start = processStartTime(lock.pid);
-  return lock.proc_start === null || start === null || start === lock.proc_start;
+  return null;
 }
 
 /**
- * One daemon per database file. The lock is a file created exclusively beside the database and
- * holding the owner's pid; a lock whose process is gone (crash, SIGKILL) is stale and taken over.
+ * One daemon per database file. The lock is a small side database, `<db>.lock`, in SQLite's
+ * exclusive locking mode with a write transaction held open for the daemon's life: taking it is
+ * one atomic step (two daemons started at the same moment cannot both win), and the kernel drops
+ * the lock when its holder dies, however it dies — no pid file, no stale detection, no window
+ * between creating a lock and writing it. The file itself is never deleted: a daemon that opened
+ * it just before a deletion would lock an unlinked file while the next one locked a new one.
  */
-const heldHere = new Set<string>();
-
 export function acquireDatabaseLock(dbPath: string): { path: string; release(): void } {
   const lockPath = `${dbPath}.lock`;
-  // Two daemons inside one process (tests) share a pid, so the pid check alone cannot tell them apart.
-  if (heldHere.has(lockPath)) throw new DatabaseLockedError(lockPath, process.pid);
   mkdirSync(dirname(lockPath), { recursive: true });
-  const mine: LockContent = { pid: process.pid, proc_start: processStartTime(process.pid), started_at: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; ; attempt++) {
+    const db = new Database(lockPath, { timeout: 0 });
     try {
-      const fd = openSync(lockPath, 'wx');
-      writeSync(fd, JSON.stringify(mine));
-      closeSync(fd);
-      heldHere.add(lockPath);
-      let released = false;
-      return {
-        path: lockPath,
-        release() {
-          if (released) return;
-          released = true;
-          heldHere.delete(lockPath);
-          rmSync(lockPath, { force: true });
-        },
-      };
+      db.pragma('locking_mode = EXCLUSIVE');
+      // Fails at once with SQLITE_BUSY while another connection, in any process, holds it.
+      db.exec('BEGIN EXCLUSIVE');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY') throw new DatabaseLockedError(lockPath, lockHolder(lockPath));
+      // A lock file of an older agentd (JSON with a pid) is not a database: replace it once.
+      if (code === 'SQLITE_NOTADB' && attempt === 0) {
+        rmSync(lockPath, { force: true });
+        continue;
+      }
+      throw err;
     }
-    let holder: LockContent | undefined;
-    try {
-      holder = JSON.parse(readFileSync(lockPath, 'utf8')) as LockContent;
-    } catch {
-      // Unreadable or half-written lock: treat as stale below.
-    }
-    if (holder && isAlive(holder)) throw new DatabaseLockedError(lockPath, holder.pid);
-    rmSync(lockPath, { force: true });
+    let released = false;
+    return {
+      path: lockPath,
+      release() {
+        if (released) return;
+        released = true;
+        // Closing rolls the transaction back and lets the lock go.
+        db.close();
+      },
+    };
   }
-  throw new Error(`could not take the database lock ${lockPath}`);
 }

@@ -4,6 +4,7 @@
  * hands the committed events to `onEvents` listeners in log order.
  */
 import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session, UsageTotals, Worktree } from '../protocol/schemas.js';
+import type { StoredFrame } from '../protocol/event-json.js';
 import type { RunState } from '../domain/run-states.js';
 import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalState, Grant } from '../domain/approval-policy.js';
 import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
@@ -227,7 +228,8 @@ export interface Store {
   setThreadId(sessionId: string, provider: string, threadId: string): Promise<Session>;
 
   postMessage(input: NewMessage, idem?: IdempotencyWrite): Promise<{ message: Message; run: Run | null }>;
-  listMessages(sessionId: string): Promise<Message[]>;
+  /** Messages of a session after the one with id `afterId` (from the first without), oldest first. */
+  listMessages(sessionId: string, afterId: string | undefined, limit: number): Promise<Message[]>;
 
   createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run>;
   getRun(id: string): Promise<RunWithPgid | undefined>;
@@ -247,6 +249,8 @@ export interface Store {
   listEvents(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   /** Events of every session owned by `owner` strictly after `afterPosition` (global order). */
   listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]>;
+  /** `listEvents` or `listEventsForOwner` as wire JSON, for streams: a session's, or an owner's. */
+  listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]>;
   // Browsing from the newest end (the web client; see sqlite/browse.ts).
   /** Events of one session strictly before `beforePosition` (the end when null), newest first. */
   listEventsBefore(sessionId: string, beforePosition: number | null, limit: number): Promise<AgentEvent[]>;

@@ -10,7 +10,8 @@ import type { NewEvent } from '../protocol/events.js';
 
 /** Why a run is being stopped rather than ending by itself. */
 export interface StopRequest {
-  kind: 'cancel' | 'shutdown' | 'timeout' | 'failure';
+  /** `store`: agentd could not record the run's output, so the run cannot go on faithfully. */
+  kind: 'cancel' | 'shutdown' | 'timeout' | 'failure' | 'store';
   reason: string;
 }
 

@@ -123,8 +123,7 @@ describe('the OpenAPI document', () => {
       const declared = !!param(op, 'Idempotency-Key');
       expect(declared, op.operationId).toBe(idempotent.includes(op.operationId));
       for (const [status, response] of Object.entries(op.responses as Json)) {
-        const stream = status === '101' || response.content?.['text/event-stream'];
-        if (!stream) expect(response.headers?.['x-request-id'], `${op.operationId} ${status}`).toEqual({ $ref: '#/components/headers/RequestId' });
+        expect(response.headers?.['x-request-id'], `${op.operationId} ${status}`).toEqual({ $ref: '#/components/headers/RequestId' });
         expect(!!response.headers?.['Idempotent-Replayed'], `${op.operationId} ${status}`).toBe(declared && status.startsWith('2'));
         if (status === '401') expect(response.headers['WWW-Authenticate']).toBeDefined();
       }

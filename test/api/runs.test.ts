@@ -70,6 +70,22 @@ describe('runs API', () => {
     await d.api('POST', `/runs/${holder.id}/cancel`);
   });
 
+  it('a manual queued → running is refused: only the pool starts runs, so none is left running with no worker', async () => {
+    const sessionId = await newSession();
+    const holder = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'hold' } })).body.run;
+    const queued = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'echo started by the pool' } })).body.run;
+    const forced = await d.api('POST', `/runs/${queued.id}/transition`, { body: { state: 'running', expected_state: 'queued' } });
+    expect(forced.status).toBe(409);
+    expect(forced.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(forced.body).toMatchObject({ code: 'invalid_transition', current_state: 'queued', requested_state: 'running', allowed: ['cancelled'] });
+    expect(forced.body.detail).toMatch(/only the worker pool starts runs/);
+    expect((await d.api('GET', `/runs/${queued.id}`)).body.run).toMatchObject({ state: 'queued', worker_id: null, attempt: 0 });
+    // Still a normal queued run: it starts once the session's lane is free.
+    await d.api('POST', `/runs/${holder.id}/cancel`);
+    const waited = await d.api('GET', `/runs/${queued.id}/wait?timeout_s=20`);
+    expect(waited.body.run).toMatchObject({ state: 'completed', final_text: 'started by the pool', attempt: 1 });
+  });
+
   it('cancel of a queued run is immediate and idempotent', async () => {
     const sessionId = await newSession();
     const holder = (await d.api('POST', `/sessions/${sessionId}/messages`, { body: { text: 'hold' } })).body.run;

@@ -120,6 +120,38 @@ describe('agentctl against a running daemon', () => {
     expect((await agentctl(['--help'], env)).code).toBe(0);
   });
 
+  it('a malformed --url or token is a usage error (exit 2) with a clear line, no stack trace', async () => {
+    for (const [args, extraEnv, named] of [
+      [['--url', 'not a url'], {}, /agentd URL "not a url" is not a URL \(--url;/],
+      [['--url', 'ftp://127.0.0.1:8765'], {}, /agentd URL "ftp:\/\/127\.0\.0\.1:8765" is not an http:\/\/ or https:\/\/ URL \(--url;/],
+      [[], { AGENTCTL_URL: '127.0.0.1:8765' }, /agentd URL "127\.0\.0\.1:8765" is not a URL \(AGENTCTL_URL;/],
+      [['--url', d.url, '--auth-token', 'two words'], {}, /--auth-token holds characters a token cannot have/],
+      [['--url', d.url], { AGENTCTL_AUTH_TOKEN: 'line\nbreak' }, /AGENTCTL_AUTH_TOKEN holds characters/],
+      [['--url', d.url], { AGENTD_TOKEN: 'tökén' }, /AGENTD_TOKEN holds characters/],
+    ] as [string[], Record<string, string>, RegExp][]) {
+      const r = await agentctl([...args, 'daemon', 'status'], extraEnv);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/^agentctl: usage_error: .+\n$/);
+      expect(r.stderr).toMatch(named);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.stdout).toBe('');
+    }
+    // The secret is never echoed.
+    expect((await agentctl(['--url', d.url, '--auth-token', 'sec ret', 'daemon', 'status'])).stderr).not.toContain('sec ret');
+  });
+
+  it('message list follows the pages: every message of a long session, in order', async () => {
+    const sessionId = (await d.api('POST', '/sessions', { token: 'cli-token', body: {} })).body.session.id;
+    const texts = Array.from({ length: 1203 }, (_, i) => `m${i}`);
+    for (const text of texts) await d.daemon.store.postMessage({ session_id: sessionId, role: 'system', text });
+    const json = await agentctl(['--format', 'json', 'message', 'list', '--session-id', sessionId], env);
+    expect(json.code).toBe(0);
+    const messages = JSON.parse(json.stdout).messages;
+    expect(messages.map((m: any) => m.text)).toEqual(texts);
+    const after = await agentctl(['message', 'list', '--session-id', sessionId, '--cursor', messages[1200].id], env);
+    expect(after.stdout.trim().split('\n').map((line) => line.split(/\s+/).pop())).toEqual(['m1201', 'm1202']);
+  });
+
   it('a missing --field is an error, not an empty line', async () => {
     const r = await agentctl(['--field', 'session.nope', 'session', 'create'], env);
     expect(r.code).toBe(1);

@@ -52,12 +52,29 @@ describe('agentd process', () => {
     expect(await second.stop()).toBe(0);
   });
 
-  it('a lock file naming a dead pid is taken over', async () => {
+  it('a lock file left by an older agentd (JSON with a pid) is replaced', async () => {
     const db = join(dir, 'c.db');
     writeFileSync(`${db}.lock`, JSON.stringify({ pid: 2 ** 22 + 12345, proc_start: null, started_at: new Date().toISOString() }));
     const p = await startAgentd(['--db', db]);
     running.push(p);
     expect(await p.stop()).toBe(0);
+  });
+
+  it('daemons started at the same moment on one database: exactly one stays up, the others say why', async () => {
+    for (let round = 0; round < 3; round++) {
+      const db = join(dir, `race-${round}.db`);
+      const attempts = await Promise.all(Array.from({ length: 6 }, () =>
+        startAgentd(['--db', db]).then((p) => {
+          running.push(p);
+          return { up: true as const, output: p.output() };
+        }, (err: Error) => ({ up: false as const, output: err.message })),
+      ));
+      const up = attempts.filter((a) => a.up);
+      expect(up, `round ${round}: ${attempts.map((a) => a.output.split('\n').find((l) => l.startsWith('agentd:')) ?? 'listening').join(' | ')}`).toHaveLength(1);
+      for (const refused of attempts.filter((a) => !a.up)) {
+        expect(refused.output).toMatch(/agentd: cannot start: another agentd \(pid \d+\) is already using this database/);
+      }
+    }
   });
 
   it('flags and env configure it: auth tokens, max concurrency, codex profile and extra args', async () => {
@@ -77,6 +94,27 @@ describe('agentd process', () => {
     // The token appears in no log line.
     expect(p.output()).not.toMatch(/flag-token|env-a|env-b/);
     expect(p.output()).toMatch(/"msg":"request"/);
+  });
+
+  it('a start that fails says why in one line, without a stack trace', async () => {
+    const notADatabase = join(dir, 'garbage.db');
+    writeFileSync(notADatabase, 'this is not a database, it is a text file that is long enough to be read as one '.repeat(100));
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    const busy = await startAgentd(['--db', join(dir, 'busy.db')]);
+    running.push(busy);
+    const busyPort = new URL(busy.url).port;
+    for (const [args, expected] of [
+      [['--port', '0', '--db', notADatabase], /^agentd: cannot start: cannot use the database .*garbage\.db: file is not a database/],
+      [['--port', '0', '--db', join(blocker, 'sub', 'x.db')], /^agentd: cannot start: cannot use .*a-file.*: ENOTDIR/],
+      [['--port', busyPort, '--db', join(dir, 'g.db')], new RegExp(`^agentd: cannot start: 127\\.0\\.0\\.1:${busyPort} is already in use`)],
+      [['--port', '0', '--host', '10.255.255.254', '--auth-token', 't', '--allowed-root', dir, '--db', join(dir, 'h.db')], /^agentd: cannot start: cannot listen on 10\.255\.255\.254:0: no such address on this machine/],
+    ] as [string[], RegExp][]) {
+      const r = await runAgentd(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.output).toMatch(expected);
+      expect(r.output).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('bad flags are usage errors (exit 2)', async () => {

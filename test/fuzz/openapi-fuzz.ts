@@ -243,7 +243,7 @@ function judge(op: Operation, answer: Answer, checker: SchemaChecker): string[] 
   const type = String(answer.headers['content-type'] ?? '').split(';')[0]!.trim();
   const media = declared.content ? Object.keys(declared.content) : [];
   if (media.length && !media.includes(type)) problems.push(`content-type ${type || '(none)'}, declared ${media.join(', ')}`);
-  if (type !== 'text/event-stream' && !answer.headers['x-request-id']) problems.push('no x-request-id header');
+  if (!answer.headers['x-request-id']) problems.push('no x-request-id header');
   if (answer.headers['idempotent-replayed'] !== undefined && !declared.headers?.['Idempotent-Replayed']) problems.push('undeclared Idempotent-Replayed header');
   if (type === 'application/json' || type === 'application/problem+json') {
     let body: unknown;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentctl, startAgentd, type AgentdProcess } from '../support/processes.js';
 import { SCRIPTED_AGENT_ARGV } from '../support/agent-fixture.js';
 import { isProcessAlive } from '../../src/runtime/process-tree.js';
+import { openWs } from '../support/stream-clients.js';
+import { waitUntil } from '../support/wait.js';
+import { startTestDaemon } from '../support/daemon.js';
+import { scriptedAgentOptions } from '../support/agent-fixture.js';
 
 const agentFlags = ['--command-bin', SCRIPTED_AGENT_ARGV[0]!, '--command-arg', SCRIPTED_AGENT_ARGV[1]!, '--default-provider', 'command'];
 
@@ -62,6 +67,37 @@ describe('restart recovery without supervisors', () => {
     expect(wait.stdout).toBe('survived\n');
   });
 
+  it('after kill -9 of agentd and of the agent itself, the child the agent left in its group is killed at the next start', async () => {
+    const first = await start();
+    const session = (await ctl(first, ['--field', 'session.id', 'session', 'create'])).stdout.trim();
+    const run = (await ctl(first, ['--field', 'run.id', 'message', 'send', '--session-id', session, '--text', 'grandchild'])).stdout.trim();
+    const stream = await openWs(`${first.url}/sessions/${session}/stream`);
+    const item = await stream.waitFor((f) => f.type === 'run.item' && /^grandchild \d+$/.test(f.data.item.text));
+    stream.close();
+    const sleeper = Number(item.data.item.text.split(' ')[1]);
+    const agent = JSON.parse((await ctl(first, ['--format', 'json', 'run', 'get', '--run-id', run])).stdout).run.pid as number;
+    try {
+      await first.kill9();
+      // The agent (its group's leader) dies too; its child lives on in the group, re-parented.
+      process.kill(agent, 'SIGKILL');
+      await waitUntil('the agent is gone', () => !isProcessAlive(agent));
+      expect(isProcessAlive(sleeper)).toBe(true);
+      const second = await start();
+      await waitUntil('the child left in the group is killed', () => !isProcessAlive(sleeper));
+      expect(second.output()).toMatch(/killed the processes of a run whose daemon or supervisor is gone/);
+      const got = JSON.parse((await ctl(second, ['--format', 'json', 'run', 'get', '--run-id', run])).stdout).run;
+      expect(got.state).toBe('failed');
+    } finally {
+      for (const pid of [agent, sleeper]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  });
+
   it('a graceful stop marks active runs interrupted; the next start fails them with the reason', async () => {
     const first = await start();
     const s = (await ctl(first, ['--field', 'session.id', 'session', 'create'])).stdout.trim();
@@ -76,5 +112,28 @@ describe('restart recovery without supervisors', () => {
     expect(got.state).toBe('failed');
     const events = JSON.parse((await ctl(second, ['--format', 'json', 'events', 'list', '--session-id', s])).stdout).events;
     expect(events.filter((e: any) => e.run_id === run).map((e: any) => e.type).slice(-2)).toEqual(['run.interrupted', 'run.failed']);
+  });
+});
+
+describe('restart recovery never signals a stranger', () => {
+  it('a run whose stored process group now belongs to something else (a reused id after a reboot) is failed, and that group is left alone', async () => {
+    // A process group of a stranger: no agentd run id in its environment, another start time.
+    const stranger = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH } });
+    const d = await startTestDaemon({ maxConcurrency: 1 }, scriptedAgentOptions);
+    try {
+      // The only worker is busy, so the second run stays queued for the test to mark as running.
+      const busy = (await d.api('POST', '/sessions', { body: {} })).body.session.id;
+      await d.api('POST', `/sessions/${busy}/messages`, { body: { text: 'hold' } });
+      const session = (await d.api('POST', '/sessions', { body: {} })).body.session.id;
+      const run = (await d.api('POST', `/sessions/${session}/messages`, { body: { text: 'echo never' } })).body.run.id;
+      await d.daemon.store.transitionRun(run, 'running', { expected: 'queued', patch: { pid: stranger.pid!, pgid: stranger.pid!, proc_start: '1' } });
+      await d.restart();
+      const got = (await d.api('GET', `/runs/${run}`)).body.run;
+      expect(got.state).toBe('failed');
+      expect(isProcessAlive(stranger.pid!)).toBe(true);
+    } finally {
+      stranger.kill('SIGKILL');
+      await d.close();
+    }
   });
 });

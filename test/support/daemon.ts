@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { configFromOptions, type Config } from '../../src/config.js';
 import { startDaemon, type Daemon } from '../../src/daemon.js';
 import { eventMismatch } from './event-catalogue.js';
@@ -32,6 +32,8 @@ export interface TestDaemon {
 export async function startTestDaemon(
   overridesOrFn: Partial<Config> | ((dir: string) => Partial<Config>) = {},
   options: Record<string, unknown> = {},
+  /** Where the daemon logs (silent by default), for tests of what it logs. */
+  logger: Logger = pino({ level: 'silent' }),
 ): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), 'agentd-test-'));
   const overrides = typeof overridesOrFn === 'function' ? overridesOrFn(dir) : overridesOrFn;
@@ -44,7 +46,7 @@ export async function startTestDaemon(
   // Every event the daemon commits must match the catalogue the OpenAPI document publishes.
   const mismatches: string[] = [];
   const start = async (config: Config) => {
-    const daemon = await startDaemon(config, pino({ level: 'silent' }));
+    const daemon = await startDaemon(config, logger);
     daemon.store.onEvents((events) => {
       for (const event of events) {
         const mismatch = eventMismatch(event);
@@ -97,7 +99,7 @@ export async function startTestDaemon(
       return { status: res.status, body, headers: res.headers };
     },
     async restart(next, opts = {}) {
-      await current.close(opts);
+      await current.close({ restart: true, ...opts });
       lastOverrides = { ...lastOverrides, ...next };
       // Same port, as a restarted agentd would have: clients reconnect to the URL they know.
       const port = current.port;

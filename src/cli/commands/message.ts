@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
+import { messagesText } from '../human.js';
 import { withExamples } from '../help.js';
 import type { Message, Run } from '../../protocol/schemas.js';
 
@@ -36,6 +37,24 @@ export function messageCommand(): Command {
       const { followToEnd } = await import('../live/follow.js');
       process.exitCode = await followToEnd(client, result.run, out, term);
     });
+  const list = message
+    .command('list')
+    .description("every message of a session, oldest first (read page by page)")
+    .requiredOption('--session-id <id>', 'the session')
+    .option('--cursor <id>', 'only messages after this message id')
+    .action(async (opts: { sessionId: string; cursor?: string }, cmd: Command) => {
+      const { client, out } = contextOf(cmd);
+      const messages: Message[] = [];
+      let cursor = opts.cursor;
+      for (;;) {
+        const page = await client.listMessages(opts.sessionId, { limit: 1000, ...(cursor && { cursor }) });
+        messages.push(...page.messages);
+        if (!page.has_more) break;
+        cursor = page.next_cursor ?? cursor;
+      }
+      emit({ messages }, out, messagesText);
+    });
+  withExamples(list, 'agentctl message list --session-id ses_…', 'agentctl --format json message list --session-id ses_… --cursor msg_…');
   withExamples(
     send,
     'agentctl message send --session-id ses_… --text "Summarise README.md" --follow',

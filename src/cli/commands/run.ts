@@ -4,7 +4,7 @@ import { contextOf } from '../context.js';
 import { emit, keyValues } from '../output.js';
 import { runText, waitText } from '../human.js';
 import { nonNegativeNumber } from '../parse.js';
-import { waitForRun } from '../wait.js';
+import { retryNotice, waitForRun } from '../wait.js';
 import type { Diagnostics, Run } from '../../protocol/schemas.js';
 import { withExamples } from '../help.js';
 
@@ -38,7 +38,7 @@ export function runCommand(): Command {
       const live = term.interactive && out.format === 'human' && !out.field;
       const result = live
         ? await (await import('../live/run-status.js')).waitWithStatus(client, opts.runId, opts.timeoutS, term)
-        : await waitForRun(client, opts.runId, opts.timeoutS);
+        : await waitForRun(client, opts.runId, opts.timeoutS, retryNotice);
       emit(result, out, waitText);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });

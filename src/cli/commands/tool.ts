@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { contextOf } from '../context.js';
 import { emit } from '../output.js';
 import { nonNegativeNumber } from '../parse.js';
-import { waitForRun } from '../wait.js';
+import { retryNotice, waitForRun } from '../wait.js';
 import { withExamples } from '../help.js';
 
 /** The run an agent runs as: agentd puts it in the agent's environment. */
@@ -94,7 +94,7 @@ export function toolCommand(): Command {
     .option('--timeout-s <seconds>', 'give up after this long', nonNegativeNumber)
     .action(async (opts: { runId: string; timeoutS?: number }, cmd: Command) => {
       const { client, out } = contextOf(cmd);
-      const result = await waitForRun(client, opts.runId, opts.timeoutS);
+      const result = await waitForRun(client, opts.runId, opts.timeoutS, retryNotice);
       emit(result, out, json);
       if (result.run.state !== 'completed') process.exitCode = 1;
     });

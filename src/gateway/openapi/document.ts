@@ -61,9 +61,8 @@ function finishOperation(operation: JsonObject): void {
   const idempotent = (operation.parameters ?? []).some((p: JsonObject) => p.in === 'header' && p.name === 'Idempotency-Key');
   for (const [status, response] of Object.entries(operation.responses as Record<string, JsonObject>)) {
     if (response.description === 'Default Response') response.description = STATUS_CODES[Number(status)] ?? status;
-    // A stream takes the socket over before fastify's hooks add the request id.
-    const isStream = status === '101' || response.content?.['text/event-stream'] !== undefined;
-    const headers: JsonObject = isStream ? {} : { 'x-request-id': { $ref: `${HEADER_REF}RequestId` } };
+    // Streams carry it too: the SSE head and the 101 are written with it (gateway/streams).
+    const headers: JsonObject = { 'x-request-id': { $ref: `${HEADER_REF}RequestId` } };
     if (idempotent && status.startsWith('2')) headers['Idempotent-Replayed'] = { $ref: `${HEADER_REF}IdempotentReplayed` };
     if (status === '401') headers['WWW-Authenticate'] = { $ref: `${HEADER_REF}WwwAuthenticate` };
     if (Object.keys(headers).length > 0) response.headers = { ...response.headers, ...headers };

@@ -21,6 +21,8 @@ type JsonSchema = Record<string, unknown>;
 
 /** Methods whose body fastify reads, whether or not the route declares one. */
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Methods that write to the store, and so can find it full. */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function hasProperty(schema: unknown, name: string): boolean {
   const properties = (schema as { properties?: Record<string, unknown> } | undefined)?.properties;
@@ -41,6 +43,13 @@ export function problemCodes(method: string, url: string, schema: FastifySchema)
   if (hasProperty(schema.headers, 'idempotency-key')) {
     codes.add('bad_request').add('idempotency_key_in_flight').add('idempotency_key_reused');
   }
+  // Any request: headers over 16 KiB, or a request not received in time (--header-timeout-ms,
+  // --body-timeout-ms), are refused before routing (gateway/client-errors.ts).
+  codes.add('headers_too_large').add('request_timeout');
+  // A daemon that is stopping refuses what arrives meanwhile (gateway/app.ts).
+  codes.add('unavailable');
+  // A write the database cannot grow for (a full disk) changes nothing (store write()).
+  if (WRITE_METHODS.has(method)) codes.add('storage_full');
   codes.add('internal_error');
   return [...codes];
 }

@@ -149,13 +149,24 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     {
       schema: {
         operationId: 'listMessages',
-        summary: "A session's messages, oldest first",
+        summary: "A page of the session's messages strictly after `cursor`, oldest first",
         params: SessionParams,
-        problems: ['session_not_found'],
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }) },
+        querystring: Type.Object({
+          cursor: Type.Optional(Type.String({ maxLength: 64, description: 'A message id: the page starts after it' })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        problems: ['session_not_found', 'invalid_cursor'],
+        response: {
+          200: Type.Object({
+            messages: Type.Array(MessageSchema),
+            next_cursor: Nullable(Type.String({ description: 'Pass as ?cursor= for the next page' })),
+            has_more: Type.Boolean(),
+          }),
+        },
       },
     },
-    async (request) => ({ messages: await deps.sessions.listMessages(request.principal, request.params.id) }),
+    async (request) =>
+      deps.sessions.listMessages(request.principal, request.params.id, request.query.cursor, request.query.limit),
   );
 
   app.get(

@@ -1,10 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { WebSocket } from 'ws';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { parseCursor } from '../../services/sessions.js';
 import type { GatewayDeps } from '../deps.js';
+import { sendProblem } from '../problem.js';
+import { leaveInFlight } from '../in-flight.js';
 import { Subscription, type StreamTransport } from '../streams/subscription.js';
 import { sseTransport, startSse, webSocketTransport } from '../streams/transports.js';
 
@@ -48,9 +50,18 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
   const { streams } = deps;
   // Corked batches leave at this size: well under the cut-off, so only unread bytes can reach it.
   const flushBytes = Math.min(64 * 1024, Math.floor(streams.bufferBytes / 4));
+  // A client cut off gets one heartbeat interval to read what it was sent before its socket goes.
+  const lingerMs = streams.heartbeatMs;
 
   /** Validates the target before any upgrade or hijack, so a bad request gets a plain problem. */
-  const resolveTarget = async (request: FastifyRequest) => {
+  const resolveTarget = async (request: FastifyRequest, reply: FastifyReply) => {
+    // Streams are long-lived: capped, so they cannot take every connection from the rest of the API.
+    if (streams.closing || streams.open.size >= streams.maxStreams) {
+      reply.header('retry-after', '5');
+      return sendProblem(reply, 'unavailable', streams.closing
+        ? 'the daemon is shutting down; reconnect with your cursor shortly'
+        : `this daemon has ${streams.open.size} open streams, its limit (--max-streams); retry later`);
+    }
     const query = request.query as { cursor?: string; sessionId?: string; session_id?: string };
     const params = request.params as { id?: string };
     const sessionId = params.id ?? query.sessionId ?? query.session_id ?? null;
@@ -71,7 +82,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       {
         hub: streams.hub,
         transport,
-        visible: (event) => (sessionId ? event.session_id === sessionId : streams.directory.visibleTo(principal, event.session_id)),
+        budget: streams.budget,
+        turns: streams.turns,
+        visible: (eventSessionId) => (sessionId ? eventSessionId === sessionId : streams.directory.visibleTo(principal, eventSessionId)),
         replay: (after, limit) => (sessionId ? streams.replaySession(sessionId, after, limit) : streams.replayOwner(principal.id, after, limit)),
         maxBufferedBytes: streams.bufferBytes,
         heartbeatMs: streams.heartbeatMs,
@@ -96,15 +109,16 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     return subscription;
   };
 
-  const sse = async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+  const sse = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
-    startSse(reply.raw, streams.retryMs, reply.getHeaders() as OutgoingHttpHeaders);
-    const subscription = open(request, sseTransport(reply.raw, flushBytes));
-    request.raw.on('close', () => subscription.close('client went away'));
+    leaveInFlight(request.raw);
+    startSse(reply.raw, request.id, reply.getHeaders() as OutgoingHttpHeaders);
+    const subscription = open(request, sseTransport(reply.raw, flushBytes, streams.retryMs, lingerMs));
+    request.raw.on('close', () => subscription.close('client_gone', 'client went away'));
   };
 
   const ws = (socket: WebSocket, request: FastifyRequest) => {
-    const subscription = open(request, webSocketTransport(socket, request.raw.socket, flushBytes));
+    const subscription = open(request, webSocketTransport(socket, request.raw.socket, flushBytes, lingerMs));
     // Liveness: a socket that misses a pong between two pings is dead and is closed.
     let alive = true;
     socket.on('pong', () => (alive = true));
@@ -119,7 +133,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     ping.unref();
     socket.on('close', () => {
       clearInterval(ping);
-      subscription.close('client went away');
+      subscription.close('client_gone', 'client went away');
     });
     socket.on('error', () => socket.terminate());
   };
@@ -134,7 +148,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     querystring: StreamQuery,
     headers: StreamHeaders,
     ...(withParams && { params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }) }),
-    problems: ['invalid_cursor', 'cursor_expired', 'session_not_found'] as const,
+    problems: ['invalid_cursor', 'cursor_expired', 'session_not_found', 'unavailable'] as const,
     response: StreamResponses,
   });
 

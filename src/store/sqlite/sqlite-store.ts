@@ -24,8 +24,9 @@ import type {
 } from '../store.js';
 import { activeRunsInWorktree, markWorktreeRemoved, worktreeSessions } from './worktrees.js';
 import { announceBudgetCrossings, setSessionBudget, usageBySession, usageColumns, usageTotals } from './spend.js';
-import { rememberDataJson } from '../../protocol/event-json.js';
+import { rememberDataJson, type StoredFrame } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
+import { frameQueries } from './frames.js';
 import { backupDatabase } from './backup.js';
 import {
   convertToIncrementalVacuum, needsVacuumConversion, prunedThrough, pruneEndedSessions, recordMaintenance, vacuumFreePages,
@@ -58,6 +59,7 @@ export class SqliteStore implements Store {
   /** Told how long each write transaction took, in milliseconds (metrics). */
   onWrite: ((elapsedMs: number) => void) | undefined;
   private readonly stmt;
+  private readonly frames: ReturnType<typeof frameQueries>;
 
   constructor(path: string) {
     this.path = path;
@@ -65,6 +67,7 @@ export class SqliteStore implements Store {
     this.signIns = new SqliteSignIns(this.db);
     this.notifications = new SqliteNotifications(this, this.db);
     const db = this.db;
+    this.frames = frameQueries(db);
     // Prepared once; each statement sits by the name of what it does.
     this.stmt = {
       bumpSeq: db.prepare('UPDATE sessions SET last_seq = last_seq + ?, updated_at = ? WHERE id = ? RETURNING last_seq'),
@@ -86,7 +89,7 @@ export class SqliteStore implements Store {
       insertMessage: db.prepare(
         'INSERT INTO messages (id, session_id, role, text, run_id, request_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
       ),
-      listMessages: db.prepare('SELECT * FROM messages WHERE session_id = ? ORDER BY id'),
+      listMessages: db.prepare('SELECT * FROM messages WHERE session_id = ? AND id > ? ORDER BY id LIMIT ?'),
       insertRun: db.prepare(`INSERT INTO runs (id, session_id, state, provider, prompt, message_id, parent_run_id,
         created_at, updated_at) VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?) RETURNING *`),
       getRun: db.prepare('SELECT * FROM runs WHERE id = ?'),
@@ -152,11 +155,21 @@ export class SqliteStore implements Store {
     };
     const started = this.onWrite ? performance.now() : 0;
     let queued = 0;
-    const result = this.db.transaction(() => {
-      const value = fn(tx);
-      queued = this.queueNotifications(committed);
-      return value;
-    }).immediate();
+    let result: T;
+    try {
+      result = this.db.transaction(() => {
+        const value = fn(tx);
+        queued = this.queueNotifications(committed);
+        return value;
+      }).immediate();
+    } catch (err) {
+      // The transaction was rolled back: nothing of it was written. Callers decide what a write
+      // they could not make means; none retries it unseen.
+      if ((err as { code?: string }).code === 'SQLITE_FULL') {
+        throw new AppError('storage_full', 'the database cannot grow (disk full or a size limit); nothing was written');
+      }
+      throw err;
+    }
     this.onWrite?.(performance.now() - started);
     if (queued > 0) this.notifications.outbox.announce();
     if (committed.length > 0) {
@@ -309,8 +322,9 @@ export class SqliteStore implements Store {
     });
   }
 
-  async listMessages(sessionId: string): Promise<Message[]> {
-    return this.stmt.listMessages.all(sessionId) as Message[];
+  async listMessages(sessionId: string, afterId: string | undefined, limit: number): Promise<Message[]> {
+    // Ids sort in creation order; '' sorts before every id.
+    return this.stmt.listMessages.all(sessionId, afterId ?? '', limit) as Message[];
   }
 
   async createRun(sessionId: string, input: NewRun, idem?: IdempotencyWrite): Promise<Run> {
@@ -430,6 +444,10 @@ export class SqliteStore implements Store {
       ? this.stmt.allEvents.all(afterPosition, limit)
       : this.stmt.ownerEvents.all(afterPosition, owner, limit);
     return (rows as EventRow[]).map(toEvent);
+  }
+
+  async listEventFrames(scope: { sessionId: string } | { owner: string }, afterPosition: number, limit: number): Promise<StoredFrame[]> {
+    return this.frames.list(scope, afterPosition, limit);
   }
 
   async listEventsBefore(sessionId: string, beforePosition: number | null, limit: number) { return browse.listEventsBefore(this, sessionId, beforePosition, limit); }

@@ -7,7 +7,10 @@ import { eventIdFromPosition } from '../../../src/domain/ids.js';
 import type { AgentEvent } from '../../../src/protocol/schemas.js';
 import type { Store } from '../../../src/store/store.js';
 import { StreamHub } from '../../../src/gateway/streams/hub.js';
-import { Subscription, type StreamTransport } from '../../../src/gateway/streams/subscription.js';
+import { Subscription, type CloseKind, type StreamTransport } from '../../../src/gateway/streams/subscription.js';
+import { StreamBudget } from '../../../src/gateway/streams/budget.js';
+import { ReplayTurns } from '../../../src/gateway/streams/replay-turns.js';
+import type { StoredFrame } from '../../../src/protocol/event-json.js';
 
 const event = (position: number, type = 'message.created', run_id?: string): AgentEvent =>
   ({ id: eventIdFromPosition(position), session_id: 'ses_a', seq: position, type, ts: '2026-01-01T00:00:00.000Z', data: {}, ...(run_id && { run_id }) }) as AgentEvent;
@@ -17,15 +20,18 @@ function harness(stored: AgentEvent[]) {
   const store = { onEvents: (listener: (events: AgentEvent[]) => void) => ((publish = listener), () => {}) } as unknown as Store;
   const hub = new StreamHub(store);
   const frames: any[] = [];
-  let closed: { reason: string; code?: number } | undefined;
+  let closed: { kind: CloseKind; reason: string } | undefined;
   const transport: StreamTransport = {
-    sendEvent: (e) => frames.push(e),
+    sendEvent: (_id, json) => frames.push(JSON.parse(json.toString())),
     sendControl: (f) => frames.push(f),
     batch: (write) => write(),
     buffered: () => 0,
     drained: async () => {},
-    close: (reason, code) => (closed = { reason, ...(code !== undefined && { code }) }),
+    gone: () => false,
+    close: (kind, reason) => (closed = { kind, reason }),
   };
+  const frame = (e: AgentEvent): StoredFrame =>
+    ({ position: Number(e.id.slice(4)), id: e.id, session_id: e.session_id, json: Buffer.from(JSON.stringify(e)) });
   // The first replay page is held back until the test lets it go, so live events arrive mid-replay.
   let releaseReplay!: () => void;
   const replayGate = new Promise<void>((r) => (releaseReplay = r));
@@ -33,10 +39,12 @@ function harness(stored: AgentEvent[]) {
   const subscription = new Subscription({
     hub,
     transport,
+    budget: new StreamBudget(1 << 30),
+    turns: new ReplayTurns(),
     visible: () => true,
-    replay: async (after) => {
+    replay: async (after, limit) => {
       if (pages++ === 0) await replayGate;
-      return [...stored].filter((e) => Number(e.id.slice(4)) > after);
+      return [...stored].filter((e) => Number(e.id.slice(4)) > after).slice(0, limit).map(frame);
     },
     maxBufferedBytes: 1 << 20,
     heartbeatMs: 60_000,
@@ -56,7 +64,7 @@ describe('a stream that ends after an event', () => {
     const sent = h.frames.filter((f) => f.seq).map((f) => f.seq);
     expect(sent).toEqual([1, 2, 3, 4, 5]);
     expect(h.frames.at(-1)).toMatchObject({ type: 'stream.closed', reason: 'run_ended', cursor: eventIdFromPosition(5) });
-    expect(h.closed()).toEqual({ reason: 'run run_x has ended', code: 4401 });
+    expect(h.closed()).toEqual({ kind: 'credential_ended', reason: 'run run_x has ended' });
   });
 
   it('ending while live: the ending batch, then stream.closed', async () => {
@@ -76,6 +84,6 @@ describe('a stream that ends after an event', () => {
     await h.subscription.start(null, {});
     h.subscription.endSoon();
     expect(h.frames.at(-1)).toMatchObject({ type: 'stream.closed', reason: 'run_ended' });
-    expect(h.closed()?.code).toBe(4401);
+    expect(h.closed()?.kind).toBe('credential_ended');
   });
 });
