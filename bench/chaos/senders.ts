@@ -1,0 +1,101 @@
+/**
+ * Clients that send messages the way a careful client must when the daemon can die at any moment:
+ * every POST carries an `Idempotency-Key`, and a request whose answer did not arrive (connection
+ * refused or reset, a 5xx, `409 idempotency_key_in_flight`) is sent again with the same key until
+ * it is acknowledged. Each sender has its own session and keeps at most `window` runs unfinished.
+ */
+import { AgentdClient, ApiError } from '../../src/client/http-client.js';
+import type { Message, Run, Session } from '../../src/protocol/schemas.js';
+import { TERMINAL_STATES } from '../../src/domain/run-states.js';
+import { pause, type Random } from './random.js';
+
+export interface Acknowledged {
+  key: string;
+  sessionId: string;
+  messageId: string;
+  runId: string;
+  /** Attempts until the acknowledgement (1 = the first answer arrived). */
+  attempts: number;
+}
+
+export interface SenderStats {
+  acknowledged: Acknowledged[];
+  /** POSTs sent again because no answer came. */
+  retries: number;
+  /** A refusal no retry can fix (a 4xx other than in-flight): the harness or agentd is wrong. */
+  errors: string[];
+}
+
+/** The prompt of a message is its key: the audit finds a message's runs by it. */
+export const promptOf = (key: string): string => key;
+
+/** Whether a failed attempt is worth repeating with the same key. */
+function retryable(err: unknown): boolean {
+  if (!(err instanceof ApiError)) return true; // no answer at all: connection refused, reset, cut short
+  return err.status >= 500 || err.problem.code === 'idempotency_key_in_flight';
+}
+
+/** Sends until acknowledged. Resolves with the answer and the number of attempts. */
+async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats): Promise<{ answer: T; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const answer = await client.request<T>('POST', path, { body, headers: { 'idempotency-key': key } });
+      // An answer cut short after its status line parses as null: it acknowledged nothing we can check.
+      if (answer !== null && typeof answer === 'object') return { answer, attempts: attempt };
+    } catch (err) {
+      if (!retryable(err)) throw err;
+    }
+    stats.retries++;
+    await pause(random.int(10, 100));
+  }
+}
+
+export class Sender {
+  readonly stats: SenderStats = { acknowledged: [], retries: 0, errors: [] };
+  sessionId: string | null = null;
+
+  constructor(
+    private readonly client: AgentdClient,
+    private readonly random: Random,
+    private readonly keyPrefix: string,
+    private readonly window: number,
+  ) {}
+
+  /**
+   * Creates the session, tells `onSession`, then sends until `stop` aborts. A message being sent
+   * when `stop` aborts is still sent until acknowledged, so no message is left in doubt.
+   */
+  async run(stop: AbortSignal, onSession: (id: string) => void): Promise<void> {
+    try {
+      const { answer } = await postUntilAcknowledged<{ session: Session }>(
+        this.client, 'sessions', { title: this.keyPrefix, provider: 'command' }, `${this.keyPrefix}-session`, this.random, this.stats);
+      const sessionId = answer.session.id;
+      this.sessionId = sessionId;
+      onSession(sessionId);
+      for (let n = 1; !stop.aborted; n++) {
+        const key = `${this.keyPrefix}-m${n}`;
+        const { answer: sent, attempts } = await postUntilAcknowledged<{ message: Message; run: Run | null }>(
+          this.client, `sessions/${sessionId}/messages`, { text: promptOf(key) }, key, this.random, this.stats);
+        if (!sent.run) throw new Error(`${key}: a user message was acknowledged without a run`);
+        this.stats.acknowledged.push({ key, sessionId, messageId: sent.message.id, runId: sent.run.id, attempts });
+        const older = this.stats.acknowledged.at(-this.window);
+        if (older && this.stats.acknowledged.length >= this.window) await this.waitForEnd(older.runId, stop);
+      }
+    } catch (err) {
+      this.stats.errors.push(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /** Long-polls `GET /runs/{id}/wait` (event-driven in agentd) across restarts until the run ends or `stop` aborts. */
+  private async waitForEnd(runId: string, stop: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
+      try {
+        const { run } = await this.client.waitRun(runId, 2);
+        if (TERMINAL_STATES.includes(run.state)) return;
+      } catch (err) {
+        if (!retryable(err)) throw err;
+        await pause(this.random.int(10, 100), stop);
+      }
+    }
+  }
+}
