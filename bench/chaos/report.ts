@@ -18,6 +18,7 @@ export function formatReport(r: ChaosReport): string {
     ...rows.map(([label, n]) => `  ${label.padEnd(40)} ${n}`),
     '',
     `  kills ${t.kills}, sessions ${t.sessions}, messages acknowledged ${t.messages} (POSTs repeated ${t.retries})`,
+    `  POSTs repeated because: ${Object.entries(t.retryReasons).map(([why, n]) => `${why} ${n}`).join(', ') || 'none needed'}`,
     `  runs ${t.runs} (${states})`,
     `  events stored ${t.events}; ${t.streams} streams received ${t.received} (reconnects ${t.reconnects}, overflows ${t.overflows})`,
     `  final agentd exit code ${t.finalExitCode}; ${t.seconds} s`,

@@ -42,10 +42,10 @@ export interface ChaosOptions {
 export const DEFAULTS: Omit<ChaosOptions, 'seed' | 'log'> = {
   mode: 'sigkill',
   kills: 20,
-  sessions: 4,
+  sessions: 6,
   window: 3,
-  minGapMs: 200,
-  maxGapMs: 1500,
+  minGapMs: 300,
+  maxGapMs: 2000,
   concurrency: 4,
   agentLines: 5,
   agentIntervalMs: 30,
@@ -75,6 +75,7 @@ export interface ChaosReport {
     sessions: number;
     messages: number;
     retries: number;
+    retryReasons: Record<string, number>;
     runs: number;
     runStates: Record<string, number>;
     events: number;
@@ -89,6 +90,12 @@ export interface ChaosReport {
   /** The scratch directory, when kept. */
   dataDir: string | null;
   passed: boolean;
+}
+
+function tally(records: Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const record of records) for (const [k, n] of Object.entries(record)) sum[k] = (sum[k] ?? 0) + n;
+  return sum;
 }
 
 const CATCH_UP_MS = 30_000;
@@ -169,6 +176,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         sessions: sessionIds.length,
         messages: acknowledged.length,
         retries: senders.reduce((n, s) => n + s.stats.retries, 0),
+        retryReasons: tally(senders.map((s) => s.stats.retryReasons)),
         runs: runs.runs,
         runStates: runs.states,
         events: [...logs.values()].reduce((n, log) => n + log.length, 0),

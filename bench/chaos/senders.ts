@@ -22,6 +22,8 @@ export interface SenderStats {
   acknowledged: Acknowledged[];
   /** POSTs sent again because no answer came. */
   retries: number;
+  /** Why they were sent again: `ECONNREFUSED`, `503 service_unavailable`, … → how often. */
+  retryReasons: Record<string, number>;
   /** A refusal no retry can fix (a 4xx other than in-flight): the harness or agentd is wrong. */
   errors: string[];
 }
@@ -35,6 +37,13 @@ function retryable(err: unknown): boolean {
   return err.status >= 500 || err.problem.code === 'idempotency_key_in_flight';
 }
 
+/** A short name for why an attempt got no acknowledgement. */
+function reasonOf(err: unknown): string {
+  if (err instanceof ApiError) return `${err.status} ${err.problem.code}`;
+  const text = err instanceof Error ? err.message : String(err);
+  return /\(([A-Z_]+)\)/.exec(text)?.[1] ?? (err as { code?: string }).code ?? text.slice(0, 60);
+}
+
 /** Sends until acknowledged. Resolves with the answer and the number of attempts. */
 async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats): Promise<{ answer: T; attempts: number }> {
   for (let attempt = 1; ; attempt++) {
@@ -42,16 +51,22 @@ async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body
       const answer = await client.request<T>('POST', path, { body, headers: { 'idempotency-key': key } });
       // An answer cut short after its status line parses as null: it acknowledged nothing we can check.
       if (answer !== null && typeof answer === 'object') return { answer, attempts: attempt };
+      stats.retryReasons['answer cut short'] = (stats.retryReasons['answer cut short'] ?? 0) + 1;
     } catch (err) {
       if (!retryable(err)) throw err;
+      const reason = reasonOf(err);
+      stats.retryReasons[reason] = (stats.retryReasons[reason] ?? 0) + 1;
     }
     stats.retries++;
-    await pause(random.int(10, 100));
+    // Capped exponential backoff with jitter, as a well-behaved client does: a daemon that is still
+    // starting is not hammered by every client at once.
+    const ceiling = Math.min(500, 20 * 2 ** Math.min(attempt, 10));
+    await pause(random.int(ceiling / 2, ceiling));
   }
 }
 
 export class Sender {
-  readonly stats: SenderStats = { acknowledged: [], retries: 0, errors: [] };
+  readonly stats: SenderStats = { acknowledged: [], retries: 0, retryReasons: {}, errors: [] };
   sessionId: string | null = null;
 
   constructor(

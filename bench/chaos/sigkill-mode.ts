@@ -1,19 +1,25 @@
 /**
  * Mode `sigkill`: one agentd, killed with SIGKILL at random moments and started again on the same
- * database and port, as a crash followed by a service manager's restart would.
+ * database and port, as a crash followed by a service manager's restart would. Most kills hit a
+ * serving daemon; some land the moment it listens (recovery just done, every client piling back
+ * in), and some while it is still starting (migrations, the lock, recovery of the runs it found).
  */
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startAgentd, type AgentdProcess } from '../support/agentd.js';
+import { AGENTD_BIN } from '../support/repo.js';
 import type { ChaosMode, ChaosTarget, ModeOptions } from './modes.js';
 import { pause } from './random.js';
 
-/** Share of kills made the moment the daemon is listening: just after recovery, while clients pile back in. */
+/** Share of kills made the moment the daemon is listening. */
 const AT_ONCE = 0.15;
+/** Share of restarts killed again before they listen. */
+const WHILE_STARTING = 0.15;
 
 export const sigkillMode: ChaosMode = {
   name: 'sigkill',
-  description: 'one agentd, SIGKILL at random moments, restarted on the same database and port',
+  description: 'one agentd, SIGKILL at random moments (also while it starts), restarted on the same database and port',
   async start(options: ModeOptions): Promise<ChaosTarget> {
     const args = [
       '--db', join(options.dataDir, 'agentd.db'),
@@ -24,12 +30,33 @@ export const sigkillMode: ChaosMode = {
       '--log-format', 'json',
     ];
     let generation = 0;
-    const keepLog = (daemon: AgentdProcess) => writeFileSync(join(options.dataDir, `agentd-${generation}.log`), daemon.output());
+    const keepLog = (output: string) => writeFileSync(join(options.dataDir, `agentd-${generation++}.log`), output);
     let current = await startAgentd(args);
     // Every restart listens where the first daemon did: clients reconnect to the URL they know.
     const url = current.url;
-    const port = new URL(url).port;
+    const restartArgs = [...args, '--port', new URL(url).port];
     options.log(`agentd listening at ${url} (pid ${current.child.pid})`);
+
+    /** Starts a daemon and SIGKILLs it `delay` ms after spawning, whether it listens by then or not. */
+    async function killWhileStarting(delay: number): Promise<{ listened: boolean }> {
+      let child!: ChildProcess;
+      // onSpawn runs before startAgentd returns: the child is known from here on.
+      const starting = startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (child = c));
+      const outcome = starting.then(
+        (daemon) => ({ listened: true, output: () => daemon.output() }),
+        (err: Error) => ({ listened: false, output: () => err.message }),
+      );
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })));
+      await pause(delay);
+      child.kill('SIGKILL');
+      const { code, signal } = await exited;
+      const { listened, output } = await outcome;
+      keepLog(output());
+      // A daemon that exited before the kill could not start: that is a finding, not a kill.
+      if (signal !== 'SIGKILL') throw new Error(`agentd exited with ${code} while starting after a crash:\n${output()}`);
+      return { listened };
+    }
 
     return {
       url,
@@ -40,21 +67,26 @@ export const sigkillMode: ChaosMode = {
           await pause(gap);
           await current.kill9();
           kills++;
-          keepLog(current);
-          generation++;
-          current = await startAgentd([...args, '--port', port]);
-          options.log(`kill ${kills}/${options.kills} after ${gap} ms; restarted (pid ${current.child.pid})`);
+          keepLog(current.output());
+          options.log(`kill ${kills}/${options.kills}: ${gap} ms after listening`);
+          while (kills < options.kills && options.random.chance(WHILE_STARTING)) {
+            const delay = options.random.int(0, 2 * options.maxGapMs);
+            const { listened } = await killWhileStarting(delay);
+            kills++;
+            options.log(`kill ${kills}/${options.kills}: ${delay} ms after spawning (${listened ? 'it was listening' : 'before it listened'})`);
+          }
+          current = await startAgentd(restartArgs);
         }
         return { kills };
       },
       async stop() {
         const code = await current.stop();
-        keepLog(current);
+        keepLog(current.output());
         return code;
       },
       async abort() {
         if (current.child.exitCode === null && current.child.signalCode === null) await current.kill9();
-        keepLog(current);
+        keepLog(current.output());
       },
     };
   },
