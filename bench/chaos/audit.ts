@@ -39,9 +39,9 @@ export function runsOf(log: StreamEvent[]): Map<string, { state: RunState; promp
  * Waits until every run has ended, each with `GET /runs/{id}/wait` (answered by agentd when the
  * run's end is committed), giving up at `deadline`: what is not over then is stuck.
  */
-export async function drainRuns(client: AgentdClient, runIds: string[], deadline: number): Promise<void> {
+export async function drainRuns(client: AgentdClient, runIds: string[], deadline: number, halt: AbortSignal): Promise<void> {
   await inParallel(runIds, 8, async (id) => {
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !halt.aborted) {
       try {
         const { run } = await client.waitRun(id, Math.max(1, Math.ceil((deadline - Date.now()) / 1000)));
         if (TERMINAL_STATES.includes(run.state)) return;
@@ -62,17 +62,23 @@ export interface RunAudit {
   stuck: number;
   /** By state, over every run. */
   states: Record<string, number>;
+  /**
+   * Acknowledged by replaying the stored answer: the message was committed before the attempt
+   * that got the answer was sent, i.e. an earlier attempt's answer was lost to a kill. Shows that
+   * the dangerous path (commit, crash, retry) was taken, not only "refused, retried".
+   */
+  replayed: number;
   details: string[];
 }
 
 export function auditRuns(acknowledged: Acknowledged[], logs: Map<string, StreamEvent[]>): RunAudit {
-  const audit: RunAudit = { runs: 0, lost: 0, duplicateRuns: 0, stuck: 0, states: {}, details: [] };
+  const audit: RunAudit = { runs: 0, lost: 0, duplicateRuns: 0, stuck: 0, states: {}, replayed: 0, details: [] };
   const note = (line: string) => audit.details.length < 20 && audit.details.push(line);
-  const messages = new Map<string, Set<string>>(); // session → stored message ids
+  const messages = new Map<string, Map<string, number>>(); // session → stored message id → created at (ms)
   const runsByPrompt = new Map<string, string[]>();
   const runs = new Map<string, { state: RunState; prompt: string }>();
   for (const [sessionId, log] of logs) {
-    messages.set(sessionId, new Set(log.filter((e) => e.type === 'message.created').map((e) => e.data.message.id as string)));
+    messages.set(sessionId, new Map(log.filter((e) => e.type === 'message.created').map((e) => [e.data.message.id as string, Date.parse(e.data.message.created_at)] as const)));
     for (const [id, run] of runsOf(log)) {
       runs.set(id, run);
       runsByPrompt.set(run.prompt, [...(runsByPrompt.get(run.prompt) ?? []), id]);
@@ -83,7 +89,7 @@ export function auditRuns(acknowledged: Acknowledged[], logs: Map<string, Stream
     if (!messages.get(ack.sessionId)?.has(ack.messageId) || !runs.has(ack.runId)) {
       audit.lost++;
       note(`lost: ${ack.key} acknowledged as ${ack.messageId} / ${ack.runId} after ${ack.attempts} attempt(s), not stored`);
-    }
+    } else if (ack.attempts > 1 && messages.get(ack.sessionId)!.get(ack.messageId)! < ack.lastAttemptAt) audit.replayed++;
     const sameKey = runsByPrompt.get(ack.key) ?? [];
     if (sameKey.length > 1) {
       audit.duplicateRuns += sameKey.length - 1;

@@ -67,13 +67,23 @@ async function main(): Promise<number> {
     return 2;
   }
   const log = (message: string) => process.stderr.write(`[chaos] ${message}\n`);
+  // Ctrl-C: the daemon is killed and the scratch directory kept; a second one exits at once.
+  const interrupt = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      log(`${signal}: stopping`);
+      interrupt.abort();
+    });
+  }
   log(`mode ${options.mode}, seed ${options.seed}, ${options.kills} kills, ${options.sessions} sessions`);
   try {
-    const report = await runChaos({ ...options, log });
+    const report = await runChaos({ ...options, signal: interrupt.signal, log });
     console.log(formatReport(report));
     return report.passed ? 0 : 1;
   } catch (err) {
-    console.error(`chaos: the harness could not finish (seed ${options.seed}): ${(err as Error).stack ?? err}`);
+    if (interrupt.signal.aborted) console.error(`chaos: interrupted (seed ${options.seed})`);
+    else console.error(`chaos: the harness could not finish (seed ${options.seed}): ${(err as Error).stack ?? err}`);
     return 2;
   }
 }

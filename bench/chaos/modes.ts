@@ -20,6 +20,8 @@ export interface ModeOptions {
   /** A scratch directory of this run: databases, logs. */
   dataDir: string;
   random: Random;
+  /** Aborted when the harness is interrupted (Ctrl-C): kill what runs, start nothing new. */
+  signal: AbortSignal;
   log(message: string): void;
 }
 

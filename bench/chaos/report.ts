@@ -17,7 +17,7 @@ export function formatReport(r: ChaosReport): string {
     `chaos: mode ${r.mode}, seed ${r.seed}`,
     ...rows.map(([label, n]) => `  ${label.padEnd(40)} ${n}`),
     '',
-    `  kills ${t.kills}, sessions ${t.sessions}, messages acknowledged ${t.messages} (POSTs repeated ${t.retries})`,
+    `  kills ${t.kills}, sessions ${t.sessions}, messages acknowledged ${t.messages} (POSTs repeated ${t.retries}; acknowledged by replaying an answer a kill cut off: ${t.replayed})`,
     `  POSTs repeated because: ${Object.entries(t.retryReasons).map(([why, n]) => `${why} ${n}`).join(', ') || 'none needed'}`,
     `  runs ${t.runs} (${states})`,
     `  events stored ${t.events}; ${t.streams} streams received ${t.received} (reconnects ${t.reconnects}, overflows ${t.overflows})`,

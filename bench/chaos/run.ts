@@ -36,6 +36,8 @@ export interface ChaosOptions {
   drainTimeoutMs: number;
   /** Keep the scratch directory (database, daemon logs): never, always, or when a count is not 0. */
   keep: 'never' | 'always' | 'on-failure';
+  /** Aborting it (Ctrl-C) kills the daemon and ends the run with an error. */
+  signal?: AbortSignal;
   log(message: string): void;
 }
 
@@ -76,6 +78,8 @@ export interface ChaosReport {
     messages: number;
     retries: number;
     retryReasons: Record<string, number>;
+    /** Acknowledgements that were replays of an answer a kill had cut off. */
+    replayed: number;
     runs: number;
     runStates: Record<string, number>;
     events: number;
@@ -108,6 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const dir = scratchDir('chaos');
   // The scratch path on every agent's command line: how leftovers of this run are found.
   const marker = dir.path;
+  const halt = options.signal ?? new AbortController().signal;
   const target = await mode.start({
     kills: options.kills,
     minGapMs: options.minGapMs,
@@ -116,6 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     agentArgv: [process.execPath, AGENT, marker, String(options.agentLines), String(options.agentIntervalMs)],
     dataDir: dir.path,
     random: random.fork(),
+    signal: halt,
     log: options.log,
   });
   const sending = new AbortController();
@@ -131,21 +137,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ];
     const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window));
     const sends = senders.map((sender, i) =>
-      sender.run(sending.signal, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, random.fork()))));
+      sender.run(sending.signal, halt, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, random.fork()))));
 
     const { kills } = await target.injectFaults();
     options.log(`${kills} kills done; stopping the senders`);
     sending.abort();
     await Promise.all(sends);
+    if (halt.aborted) throw new Error('interrupted');
 
     const sessionIds = senders.map((s) => s.sessionId).filter((id): id is string => id !== null);
     const readLogs = async () => new Map<string, StreamEvent[]>(await Promise.all(sessionIds.map(async (id) => [id, await readLog(client, id)] as const)));
     const runIds = [...(await readLogs()).values()].flatMap((log) => [...runsOf(log).keys()]);
     options.log(`waiting for ${runIds.length} runs to end`);
-    await drainRuns(client, runIds, Date.now() + options.drainTimeoutMs);
+    await drainRuns(client, runIds, Date.now() + options.drainTimeoutMs, halt);
     const logs = await readLogs();
     options.log('waiting for the streams to catch up');
     await awaitCatchUp(followers, logs, Date.now() + CATCH_UP_MS);
+    if (halt.aborted) throw new Error('interrupted');
     following.abort();
     await Promise.all(followers.map((f) => f.done));
 
@@ -177,6 +185,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         messages: acknowledged.length,
         retries: senders.reduce((n, s) => n + s.stats.retries, 0),
         retryReasons: tally(senders.map((s) => s.stats.retryReasons)),
+        replayed: runs.replayed,
         runs: runs.runs,
         runStates: runs.states,
         events: [...logs.values()].reduce((n, log) => n + log.length, 0),

@@ -16,6 +16,8 @@ export interface Acknowledged {
   runId: string;
   /** Attempts until the acknowledgement (1 = the first answer arrived). */
   attempts: number;
+  /** When the acknowledged attempt was sent (ms since the epoch). */
+  lastAttemptAt: number;
 }
 
 export interface SenderStats {
@@ -45,12 +47,14 @@ function reasonOf(err: unknown): string {
 }
 
 /** Sends until acknowledged. Resolves with the answer and the number of attempts. */
-async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats): Promise<{ answer: T; attempts: number }> {
+async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats, halt: AbortSignal): Promise<{ answer: T; attempts: number; lastAttemptAt: number }> {
   for (let attempt = 1; ; attempt++) {
+    if (halt.aborted) throw new Error(`interrupted while sending ${key}`);
+    const sentAt = Date.now();
     try {
       const answer = await client.request<T>('POST', path, { body, headers: { 'idempotency-key': key } });
       // An answer cut short after its status line parses as null: it acknowledged nothing we can check.
-      if (answer !== null && typeof answer === 'object') return { answer, attempts: attempt };
+      if (answer !== null && typeof answer === 'object') return { answer, attempts: attempt, lastAttemptAt: sentAt };
       stats.retryReasons['answer cut short'] = (stats.retryReasons['answer cut short'] ?? 0) + 1;
     } catch (err) {
       if (!retryable(err)) throw err;
@@ -61,7 +65,7 @@ async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body
     // Capped exponential backoff with jitter, as a well-behaved client does: a daemon that is still
     // starting is not hammered by every client at once.
     const ceiling = Math.min(500, 20 * 2 ** Math.min(attempt, 10));
-    await pause(random.int(ceiling / 2, ceiling));
+    await pause(random.int(ceiling / 2, ceiling), halt);
   }
 }
 
@@ -78,21 +82,22 @@ export class Sender {
 
   /**
    * Creates the session, tells `onSession`, then sends until `stop` aborts. A message being sent
-   * when `stop` aborts is still sent until acknowledged, so no message is left in doubt.
+   * when `stop` aborts is still sent until acknowledged, so no message is left in doubt; only
+   * `halt` (the harness interrupted) gives up on it.
    */
-  async run(stop: AbortSignal, onSession: (id: string) => void): Promise<void> {
+  async run(stop: AbortSignal, halt: AbortSignal, onSession: (id: string) => void): Promise<void> {
     try {
       const { answer } = await postUntilAcknowledged<{ session: Session }>(
-        this.client, 'sessions', { title: this.keyPrefix, provider: 'command' }, `${this.keyPrefix}-session`, this.random, this.stats);
+        this.client, 'sessions', { title: this.keyPrefix, provider: 'command' }, `${this.keyPrefix}-session`, this.random, this.stats, halt);
       const sessionId = answer.session.id;
       this.sessionId = sessionId;
       onSession(sessionId);
       for (let n = 1; !stop.aborted; n++) {
         const key = `${this.keyPrefix}-m${n}`;
-        const { answer: sent, attempts } = await postUntilAcknowledged<{ message: Message; run: Run | null }>(
-          this.client, `sessions/${sessionId}/messages`, { text: promptOf(key) }, key, this.random, this.stats);
+        const { answer: sent, attempts, lastAttemptAt } = await postUntilAcknowledged<{ message: Message; run: Run | null }>(
+          this.client, `sessions/${sessionId}/messages`, { text: promptOf(key) }, key, this.random, this.stats, halt);
         if (!sent.run) throw new Error(`${key}: a user message was acknowledged without a run`);
-        this.stats.acknowledged.push({ key, sessionId, messageId: sent.message.id, runId: sent.run.id, attempts });
+        this.stats.acknowledged.push({ key, sessionId, messageId: sent.message.id, runId: sent.run.id, attempts, lastAttemptAt });
         const older = this.stats.acknowledged.at(-this.window);
         if (older && this.stats.acknowledged.length >= this.window) await this.waitForEnd(older.runId, stop);
       }

@@ -32,6 +32,15 @@ export const sigkillMode: ChaosMode = {
     let generation = 0;
     const keepLog = (output: string) => writeFileSync(join(options.dataDir, `agentd-${generation++}.log`), output);
     let current = await startAgentd(args);
+    let starting: ChildProcess | undefined;
+    const interrupted = () => {
+      if (options.signal.aborted) throw new Error('interrupted');
+    };
+    // An interrupted harness must not leave a daemon behind: kill whichever runs or starts now.
+    options.signal.addEventListener('abort', () => {
+      current.child.kill('SIGKILL');
+      starting?.kill('SIGKILL');
+    }, { once: true });
     // Every restart listens where the first daemon did: clients reconnect to the URL they know.
     const url = current.url;
     const restartArgs = [...args, '--port', new URL(url).port];
@@ -41,14 +50,14 @@ export const sigkillMode: ChaosMode = {
     async function killWhileStarting(delay: number): Promise<{ listened: boolean }> {
       let child!: ChildProcess;
       // onSpawn runs before startAgentd returns: the child is known from here on.
-      const starting = startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (child = c));
-      const outcome = starting.then(
+      const launch = startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (starting = child = c));
+      const outcome = launch.then(
         (daemon) => ({ listened: true, output: () => daemon.output() }),
         (err: Error) => ({ listened: false, output: () => err.message }),
       );
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
         child.once('exit', (code, signal) => resolve({ code, signal })));
-      await pause(delay);
+      await pause(delay, options.signal);
       child.kill('SIGKILL');
       const { code, signal } = await exited;
       const { listened, output } = await outcome;
@@ -64,7 +73,8 @@ export const sigkillMode: ChaosMode = {
         let kills = 0;
         while (kills < options.kills) {
           const gap = options.random.chance(AT_ONCE) ? 0 : options.random.int(options.minGapMs, options.maxGapMs);
-          await pause(gap);
+          await pause(gap, options.signal);
+          interrupted();
           await current.kill9();
           kills++;
           keepLog(current.output());
@@ -72,10 +82,12 @@ export const sigkillMode: ChaosMode = {
           while (kills < options.kills && options.random.chance(WHILE_STARTING)) {
             const delay = options.random.int(0, 2 * options.maxGapMs);
             const { listened } = await killWhileStarting(delay);
+            interrupted();
             kills++;
             options.log(`kill ${kills}/${options.kills}: ${delay} ms after spawning (${listened ? 'it was listening' : 'before it listened'})`);
           }
-          current = await startAgentd(restartArgs);
+          current = await startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (starting = c));
+          interrupted();
         }
         return { kills };
       },

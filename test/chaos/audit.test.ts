@@ -27,7 +27,7 @@ function log(end: 'completed' | 'running' = 'completed', extraRuns: string[] = [
   return events;
 }
 
-const ack: Acknowledged = { key: 'k1', sessionId: S, messageId: 'msg_1', runId: 'run_1', attempts: 1 };
+const ack: Acknowledged = { key: 'k1', sessionId: S, messageId: 'msg_1', runId: 'run_1', attempts: 1, lastAttemptAt: 0 };
 const follower = (received: StreamEvent[]): Follower =>
   ({ name: 'ws ses_a', transport: 'ws', sessionId: S, received, reconnects: 0, overflows: 0, errors: [], done: Promise.resolve() });
 
