@@ -9,6 +9,7 @@ import { benchmark as fanout } from './fanout.js';
 import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 import { benchmark as notifications } from './notifications.js';
+import { benchmark as usage } from './usage.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications];
+export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications, usage];

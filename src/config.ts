@@ -3,8 +3,8 @@
  * Nothing else in the daemon reads process.env.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { delimiter, dirname, resolve } from 'node:path';
 import { LOG_FORMATS, type LogFormat, type LogSettings } from './logging.js';
 import { APPROVAL_POLICIES, isApprovalPolicy, type ApprovalPolicy } from './domain/approval-policy.js';
 import { COMMAND_PROTOCOLS, type CommandProtocol } from './providers/command/command-provider.js';
@@ -53,6 +53,16 @@ export interface Config {
   notifications: { allowPrivate: boolean; pushSubject: string };
   /** The environment handed to agent processes (the user's own, so CLIs find their config). */
   agentEnv: NodeJS.ProcessEnv;
+  /** Working directory of a session created without `cwd`: where agentd was started. */
+  sessionCwd: string;
+  /** Directories sessions may work under, real paths (symlinks resolved); empty allows any. */
+  allowedRoots: string[];
+  /** Where `--worktree` sessions get their git worktrees. */
+  worktreesDir: string;
+  /** The git executable (worktrees, diffs). */
+  gitBin: string;
+  /** Spend limits of every session (with its children) unless the session sets its own; 0 = none. */
+  budgets: { maxCostUsd: number; maxTokens: number };
   /** Operating agentd (issue 18): logs, metrics, retention. */
   ops: OpsConfig;
 }
@@ -74,6 +84,11 @@ const int = (name: string, min: number) => (value: string) => {
   return n;
 };
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+const amount = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number ≥ 0`);
+  return n;
+};
 
 function envList(value: string | undefined): string[] {
   return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -124,6 +139,11 @@ export function buildAgentdCommand(): Command {
     .option('--stream-heartbeat-ms <ms>', 'heartbeat interval of streams (AGENTD_STREAM_HEARTBEAT_MS)', int('--stream-heartbeat-ms', 100))
     .option('--stream-buffer-bytes <bytes>', 'unread bytes before a slow stream is cut off (AGENTD_STREAM_BUFFER_BYTES)', int('--stream-buffer-bytes', 1024))
     .option('--max-children <n>', 'most child sessions one run may spawn (AGENTD_MAX_CHILDREN)', int('--max-children', 0))
+    .option('--allowed-root <dir>', 'sessions may only work under this directory, repeatable; required beyond loopback (AGENTD_ALLOWED_ROOTS)', collect)
+    .option('--worktrees-dir <dir>', 'where --worktree sessions get their git worktrees (AGENTD_WORKTREES_DIR, default: worktrees/ beside the database)')
+    .option('--git-bin <path>', 'git executable (AGENTD_GIT_BIN)')
+    .option('--max-cost-per-session <usd>', 'spend limit of a session and its children, 0 = none (AGENTD_MAX_COST_PER_SESSION)', amount('--max-cost-per-session'))
+    .option('--max-tokens-per-session <n>', 'token limit of a session and its children, 0 = none (AGENTD_MAX_TOKENS_PER_SESSION)', int('--max-tokens-per-session', 0))
     .option('--webhook-allow-private', 'let webhooks and push endpoints be on loopback or private addresses (AGENTD_WEBHOOK_ALLOW_PRIVATE=1)')
     .option('--push-subject <uri>', 'mailto: or https: contact sent to push services with Web Push (AGENTD_PUSH_SUBJECT)')
     .option('--log-format <format>', 'auto (pretty on a terminal, JSON otherwise), pretty or json (AGENTD_LOG_FORMAT)')
@@ -169,6 +189,7 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
     tokensFile?: string; allowedHost?: string[]; allowedOrigin?: string[];
     runTimeout?: number; idleTimeout?: number; cancelGrace?: number; resumeInterrupted?: boolean;
     maxDepth?: number; maxChildren?: number; streamHeartbeatMs?: number; streamBufferBytes?: number;
+    allowedRoot?: string[]; worktreesDir?: string; gitBin?: string; maxCostPerSession?: number; maxTokensPerSession?: number;
     webhookAllowPrivate?: boolean; pushSubject?: string;
   };
   const authTokens = [
@@ -199,10 +220,15 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
   if (!isLoopback(host) && usableTokens.length === 0) {
     throw new ConfigError(`refusing to listen on ${host} without an auth token: anyone who can reach it could run agents as you. Set --auth-token (or AGENTD_AUTH_TOKEN), or listen on 127.0.0.1`);
   }
+  const allowedRoots = (o.allowedRoot ?? (env.AGENTD_ALLOWED_ROOTS ?? '').split(delimiter).filter(Boolean)).map((dir) => allowedRoot(dir, cwd));
+  if (!isLoopback(host) && allowedRoots.length === 0) {
+    throw new ConfigError(`refusing to listen on ${host} without an --allowed-root: a client that can reach it could run agents in any directory. Name the directories sessions may use with --allowed-root (or AGENTD_ALLOWED_ROOTS), or listen on 127.0.0.1`);
+  }
+  const dbPath = resolve(cwd, o.db ?? env.AGENTD_DB ?? '.data/agent-orchestrator.db');
   return {
     host,
     port: o.port ?? envInt(env, 'AGENTD_PORT', 8765),
-    dbPath: resolve(cwd, o.db ?? env.AGENTD_DB ?? '.data/agent-orchestrator.db'),
+    dbPath,
     maxConcurrency: o.maxConcurrency ?? envInt(env, 'AGENTD_MAX_CONCURRENCY', 4, 1),
     defaultProvider,
     codex: {
@@ -238,8 +264,37 @@ export function configFromOptions(opts: Record<string, unknown>, env: NodeJS.Pro
       pushSubject: pushSubject(o.pushSubject ?? env.AGENTD_PUSH_SUBJECT ?? 'mailto:agentd@localhost'),
     },
     agentEnv: env,
+    sessionCwd: cwd,
+    allowedRoots,
+    worktreesDir: resolve(cwd, o.worktreesDir ?? env.AGENTD_WORKTREES_DIR ?? resolve(dirname(dbPath), 'worktrees')),
+    gitBin: o.gitBin ?? env.AGENTD_GIT_BIN ?? 'git',
+    budgets: {
+      maxCostUsd: o.maxCostPerSession ?? envAmount(env, 'AGENTD_MAX_COST_PER_SESSION'),
+      maxTokens: o.maxTokensPerSession ?? envInt(env, 'AGENTD_MAX_TOKENS_PER_SESSION', 0),
+    },
     ops: opsConfig(opts, env, cwd),
   };
+}
+
+function envAmount(env: NodeJS.ProcessEnv, name: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return 0;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`${name} must be a number ≥ 0`);
+  return n;
+}
+
+/** An existing directory, as its real path: a symlinked root is compared by where it leads. */
+function allowedRoot(dir: string, cwd: string): string {
+  const path = resolve(cwd, dir);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new ConfigError(`--allowed-root ${path} does not exist`);
+  }
+  if (!statSync(real).isDirectory()) throw new ConfigError(`--allowed-root ${path} is not a directory`);
+  return real;
 }
 
 /**

@@ -26,6 +26,11 @@ import type { GatewayDeps } from './gateway/deps.js';
 import type { DaemonStatus } from './protocol/schemas.js';
 import { createStreamContext } from './gateway/streams/context.js';
 import { VERSION } from './paths.js';
+import { Git } from './workspaces/git.js';
+import { AllowedRoots } from './workspaces/roots.js';
+import { WorkspaceService } from './services/workspaces.js';
+import { SpendService } from './services/spend.js';
+import { AppError } from './domain/errors.js';
 import { DeliveryWorker } from './notifications/delivery-worker.js';
 import { HttpSender } from './notifications/http-sender.js';
 import { newVapidKeys } from './notifications/push-request.js';
@@ -54,6 +59,8 @@ export interface Daemon {
 }
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A session diff's patch is cut beyond this (the file list and counts stay whole). */
+const MAX_PATCH_BYTES = 8 * 1024 * 1024;
 /** How long a webhook or push delivery waits for an answer, and how long settled ones are kept. */
 const DELIVERY_TIMEOUT_MS = 10_000;
 const DELIVERY_HISTORY_MS = 30 * 24 * 60 * 60 * 1000;
@@ -87,13 +94,36 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       baseEnv: config.agentEnv,
       daemonUrl: () => agentUrl,
       mintRunToken: (runId) => runTokens.mint(runId),
+      budgets: config.budgets,
+      // A queued run whose session spent its budget (or lost its worktree) meanwhile does not start.
+      admit: async (run) => {
+        const session = await s.getSession(run.session_id);
+        if (!session) return null;
+        try {
+          await sessions.admitRun(session);
+          return null;
+        } catch (err) {
+          if (err instanceof AppError && (err.code === 'budget_exceeded' || err.code === 'worktree_removed')) return err.message;
+          throw err;
+        }
+      },
       approvals: gate,
     }, log);
     const watcher = new RunWatcher(store);
-    const sessions = new SessionService(store, new Access(store), {
+    const access = new Access(store);
+    const workspaces = new WorkspaceService(store, access, {
+      git: new Git({ bin: config.gitBin, env: config.agentEnv }),
+      roots: new AllowedRoots(config.allowedRoots, config.worktreesDir),
+      worktreesDir: config.worktreesDir,
+      maxPatchBytes: MAX_PATCH_BYTES,
+    });
+    const spend = new SpendService(store, config.budgets);
+    const sessions = new SessionService(store, access, {
       defaultProvider: config.defaultProvider,
       availableProviders: () => [...providers.keys()],
-      defaultCwd: process.cwd(),
+      defaultCwd: config.sessionCwd,
+      workspaces,
+      spend,
     });
     const runs = new RunService(store, sessions, pool, watcher);
     const delegation = new DelegationService(store, sessions, runs, { maxDepth: config.maxDepth, maxChildren: config.maxChildrenPerRun });
@@ -132,6 +162,9 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
         auth_enabled: tokens.enabled,
         open_waits: watcher.pending,
         open_streams: streams.open.size,
+        usage: await spend.daemonTotals(),
+        budgets: { max_cost_usd_per_session: config.budgets.maxCostUsd || null, max_tokens_per_session: config.budgets.maxTokens || null },
+        allowed_roots: config.allowedRoots,
         open_approvals: await s.countOpenApprovals(),
       };
     };
@@ -150,7 +183,7 @@ export async function startDaemon(config: Config, logger?: Logger): Promise<Daem
       openWaits: () => watcher.pending,
     });
     const deps: GatewayDeps = {
-      sessions, runs, delegation, approvals, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
+      sessions, runs, delegation, approvals, workspaces, spend, runTokens, streams, idempotency: new IdempotencyGuard(store), tokens, signIns, status, version: VERSION,
       metrics, backup: new BackupService(store), doctor: () => serverChecks(config),
       webhooks, push,
     };

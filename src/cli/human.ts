@@ -1,5 +1,6 @@
 /** Human renderings of API results: short, aligned, readable in a terminal. */
-import type { AgentEvent, DaemonStatus, Run, Session } from '../protocol/schemas.js';
+import type { AgentEvent, DaemonStatus, Run, Session, UsageTotals } from '../protocol/schemas.js';
+import type { SessionReport } from '../client/http-client.js';
 import { keyValues } from './output.js';
 
 const oneLine = (text: string, max = 100) => {
@@ -16,6 +17,28 @@ export function daemonStatusText(s: DaemonStatus): string {
     `runs     queued ${q.queued_count}  running ${q.running_count}  completed ${q.completed_count}  failed ${q.failed_count}  cancelled ${q.cancelled_count}  interrupted ${q.interrupted_count}`,
     `codex    profile ${s.codex_invocation.profile ?? '-'}  extra args ${s.codex_invocation.extra_args.join(' ') || '-'}`,
     `approvals open ${s.open_approvals}`,
+    `spend    ${spendLine(s.usage)}`,
+  ].join('\n');
+}
+
+/** `$0.0123 (estimated), 5 runs, 12,345 tokens (10,000 in, 2,345 out)` */
+export function spendLine(t: UsageTotals): string {
+  if (t.runs === 0) return 'nothing recorded';
+  const cost = `${usd(t.cost_usd)}${t.estimated ? ' (partly estimated)' : ''}${t.runs_without_cost > 0 ? ` + ${t.runs_without_cost} run(s) without a price` : ''}`;
+  return `${cost}, ${t.runs} run(s), ${n(t.total_tokens)} tokens (${n(t.input_tokens)} in, ${n(t.cached_input_tokens)} of them cached, ${n(t.output_tokens)} out)`;
+}
+
+export const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toPrecision(2) : value.toFixed(value < 100 ? 4 : 2)}`;
+export const n = (value: number) => value.toLocaleString('en-US');
+
+export function sessionReportText(r: SessionReport): string {
+  const b = r.budget;
+  const limits = [b.max_cost_usd !== null ? `${usd(b.max_cost_usd)}` : null, b.max_tokens !== null ? `${n(b.max_tokens)} tokens` : null].filter(Boolean).join(', ');
+  return [
+    keyValues(r.session),
+    `spend (own)            ${spendLine(r.usage.own)}`,
+    `spend (with children)  ${spendLine(r.usage.with_children)}`,
+    `budget                 ${limits || 'none'}${b.exceeded ? `  — reached (${b.exceeded}): no new runs` : ''}`,
   ].join('\n');
 }
 
@@ -25,7 +48,9 @@ export function sessionText({ session }: { session: Session }): string {
 
 export function sessionListText({ sessions, next_cursor }: { sessions: Session[]; next_cursor: string | null }): string {
   if (sessions.length === 0) return 'no sessions';
-  const lines = sessions.map((s) => `${s.id}  ${s.provider.padEnd(7)}  ${s.created_at}  ${s.title ?? ''}`.trimEnd());
+  // A worktree session shows its branch: several of them are usually the same repository.
+  const branch = (s: Session) => (s.worktree ? `[${s.worktree.branch}${s.worktree.removed_at ? ', removed' : ''}]  ` : '');
+  const lines = sessions.map((s) => `${s.id}  ${s.provider.padEnd(7)}  ${s.created_at}  ${branch(s)}${s.title ?? ''}`.trimEnd());
   if (next_cursor) lines.push(`(more: --cursor ${next_cursor})`);
   return lines.join('\n');
 }

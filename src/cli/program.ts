@@ -9,6 +9,7 @@ import { requestsCommand } from './commands/requests.js';
 import { dbCommand } from './commands/db.js';
 import { doctorCommand } from './commands/doctor.js';
 import { completionCommand } from './commands/completion.js';
+import { usageCommand } from './commands/usage.js';
 import { webhooksCommand } from './commands/webhooks.js';
 import { withExamples } from './help.js';
 
@@ -24,7 +25,7 @@ export function buildProgram(version: string, extra: Command[] = []): Command {
     .showHelpAfterError()
     .exitOverride();
   withExamples(program, 'agentctl daemon status', 'agentctl --format json run get --run-id run_…', 'agentctl --field run.final_text run get --run-id run_…');
-  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), webhooksCommand(), dbCommand(), doctorCommand(), completionCommand()];
+  const commands = [daemonCommand(), sessionCommand(), messageCommand(), eventsCommand(), runCommand(), toolCommand(), requestsCommand(), usageCommand(), webhooksCommand(), dbCommand(), doctorCommand(), completionCommand()];
   for (const sub of [...commands, ...extra]) {
     program.addCommand(sub);
   }

@@ -6,6 +6,19 @@ import http from 'node:http';
 import https from 'node:https';
 import type { TypedEvent } from '../protocol/events.js';
 import type { DaemonStatus, Diagnostics, EscalationRequest, Message, Problem, Run, Session } from '../protocol/schemas.js';
+import type { Static } from '@sinclair/typebox';
+import type { SessionDiffSchema, SessionReportSchema, UsageReportSchema } from '../protocol/workspaces.js';
+
+export type SessionReport = Static<typeof SessionReportSchema>;
+export type SessionDiff = Static<typeof SessionDiffSchema>;
+export type UsageReport = Static<typeof UsageReportSchema>;
+
+/** What a new session (or child) can ask for beyond its task. */
+export interface WorkspaceInput {
+  worktree?: boolean;
+  branch?: string;
+  allow_dirty?: boolean;
+}
 import type { AnyRequest, ApprovalRequest } from '../protocol/approvals.js';
 
 export class ApiError extends Error {
@@ -86,7 +99,7 @@ export class AgentdClient {
     return this.request<{ status: string; version: string }>('GET', 'health');
   }
 
-  createSession(input: { title?: string; provider?: string; cwd?: string; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string }) {
+  createSession(input: { title?: string; provider?: string; cwd?: string; max_cost_usd?: number; max_tokens?: number; approval_policy?: string; approval_allow?: string[]; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session }>('POST', 'sessions', { body: input });
   }
 
@@ -95,7 +108,23 @@ export class AgentdClient {
   }
 
   getSession(id: string) {
-    return this.request<{ session: Session }>('GET', `sessions/${encodeURIComponent(id)}`);
+    return this.request<SessionReport>('GET', `sessions/${encodeURIComponent(id)}`);
+  }
+
+  diffSession(id: string) {
+    return this.request<SessionDiff>('GET', `sessions/${encodeURIComponent(id)}/diff`);
+  }
+
+  removeWorktree(id: string, force: boolean) {
+    return this.request<{ session: Session }>('DELETE', `sessions/${encodeURIComponent(id)}/worktree`, { query: { force } });
+  }
+
+  setSessionBudget(id: string, budget: { max_cost_usd: number | null; max_tokens: number | null }) {
+    return this.request<{ session: Session }>('PUT', `sessions/${encodeURIComponent(id)}/budget`, { body: budget });
+  }
+
+  usage(query: { since?: string; session_id?: string; limit?: number }) {
+    return this.request<UsageReport>('GET', 'usage', { query });
   }
 
   sendMessage(sessionId: string, input: { text: string; role?: Message['role']; idempotency_key?: string }) {
@@ -127,7 +156,7 @@ export class AgentdClient {
     return this.request<{ run: Run; diagnostics: Diagnostics }>('GET', `runs/${encodeURIComponent(id)}/diagnose`);
   }
 
-  spawnFromRun(runId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string }) {
+  spawnFromRun(runId: string, input: { task: string; provider?: string; cwd?: string; title?: string; idempotency_key?: string } & WorkspaceInput) {
     return this.request<{ session: Session; run: Run }>('POST', `runs/${encodeURIComponent(runId)}/spawn`, { body: input });
   }
 

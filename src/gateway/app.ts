@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { backupRoutes } from './routes/backup.js';
 import { doctorRoutes } from './routes/doctor.js';
 import { authSessionRoutes } from './routes/auth-session.js';
+import { workspaceRoutes } from './routes/workspaces.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { pushRoutes } from './routes/push.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
@@ -106,6 +107,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(backupRoutes, { deps });
   await app.register(doctorRoutes, { deps });
   await app.register(authSessionRoutes, { deps });
+  await app.register(workspaceRoutes, { deps });
   await app.register(webhookRoutes, { deps });
   await app.register(pushRoutes, { deps });
   for (const plugin of extra) await plugin(app, deps);

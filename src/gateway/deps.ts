@@ -1,6 +1,8 @@
 import type { SessionService } from '../services/sessions.js';
 import type { RunService } from '../services/runs.js';
 import type { DelegationService } from '../services/delegation.js';
+import type { WorkspaceService } from '../services/workspaces.js';
+import type { SpendService } from '../services/spend.js';
 import type { ApprovalService } from '../services/approvals.js';
 import type { RunTokens } from '../services/run-tokens.js';
 import type { SignIns } from '../services/sign-ins.js';
@@ -19,6 +21,8 @@ export interface GatewayDeps {
   sessions: SessionService;
   runs: RunService;
   delegation: DelegationService;
+  workspaces: WorkspaceService;
+  spend: SpendService;
   approvals: ApprovalService;
   runTokens: RunTokens;
   idempotency: IdempotencyGuard;

@@ -11,7 +11,7 @@
  */
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
 import { RUN_STATES, type RunState } from '../domain/run-states.js';
-import { MessageSchema, Nullable, RunSchema, RunStateSchema, SessionSchema, Timestamp } from './schemas.js';
+import { MessageSchema, Nullable, RunSchema, RunStateSchema, SessionSchema, Timestamp, WorktreeSchema } from './schemas.js';
 import { AnyRequestSchema, ApprovalRequestSchema } from './approvals.js';
 
 /** What the agent printed, one item; codex's items pass through whole, with more fields by `type`. */
@@ -47,6 +47,28 @@ export const EVENT_DATA = {
   'session.thread': Type.Object(
     { provider: Type.String(), thread_id: Type.String() },
     { description: 'The provider reported its conversation id; later runs resume it' },
+  ),
+  'session.worktree_removed': Type.Object(
+    {
+      worktree: WorktreeSchema,
+      forced: Type.Boolean({ description: 'Uncommitted changes were discarded' }),
+      already_gone: Type.Boolean({ description: 'The directory had been deleted outside agentd' }),
+    },
+    { description: "The session's worktree was removed; its branch stays. Later runs are refused" },
+  ),
+  'session.budget': Type.Object(
+    { max_cost_usd: Nullable(Type.Number()), max_tokens: Nullable(Type.Integer()) },
+    { description: "The session's own spend limits were set (null: the daemon's defaults)" },
+  ),
+  'session.budget_exceeded': Type.Object(
+    {
+      limit: Type.Union([Type.Literal('max_cost_usd'), Type.Literal('max_tokens')]),
+      max: Type.Number(),
+      spent: Type.Number({ description: 'Spend of the session and everything below it, after this run' }),
+      run_id: Type.String({ description: 'The run whose usage crossed the limit (it was let finish)' }),
+      run_session_id: Type.String({ description: 'Its session: this one or one below it' }),
+    },
+    { description: 'A finished run took this session (with its children) to or over a limit; it takes no new run now' },
   ),
   'message.created': Type.Object({ message: MessageSchema }),
   ...runEvents,

@@ -24,6 +24,19 @@ export const MessageRoleSchema = Type.Union([
   Type.Literal('system'),
 ], { title: 'MessageRole' });
 
+export const WorktreeSchema = Type.Object(
+  {
+    path: Type.String({ description: "The worktree's top directory; the session works there (or in the same subdirectory as asked)" }),
+    branch: Type.String({ description: 'The branch made for it; it stays when the worktree is removed' }),
+    base_commit: Type.String({ description: 'The commit the branch was made from: what the session diff compares against' }),
+    repository: Type.String({ description: 'The checkout it was made from' }),
+    owner_session_id: Type.String({ description: 'The session that made it; a child sharing its parent\'s worktree names that ancestor' }),
+    removed_at: Nullable(Timestamp, { description: 'When it was removed; later runs are refused' }),
+  },
+  { title: 'Worktree' },
+);
+export type Worktree = Static<typeof WorktreeSchema>;
+
 export const SessionSchema = Type.Object(
   {
     id: Type.String(),
@@ -39,6 +52,9 @@ export const SessionSchema = Type.Object(
       description: 'Provider conversation ids, keyed by provider; later runs resume them',
     }),
     last_seq: Type.Integer({ description: 'seq of the newest event in this session' }),
+    worktree: Nullable(WorktreeSchema, { description: 'The git worktree the session works in, when it was created with one or shares its parent\'s' }),
+    max_cost_usd: Nullable(Type.Number({ description: "This session's spend limit (with its children), USD; null: the daemon's --max-cost-per-session" })),
+    max_tokens: Nullable(Type.Integer({ description: "This session's token limit (with its children); null: the daemon's --max-tokens-per-session" })),
     approval_policy: Nullable(literals(APPROVAL_POLICIES, {
       description: "The session's approval policy; null follows the daemon's --approval-policy",
     })),
@@ -64,6 +80,43 @@ export const MessageSchema = Type.Object(
 );
 export type Message = Static<typeof MessageSchema>;
 
+export const CostSourceSchema = Type.Union([Type.Literal('reported'), Type.Literal('estimated')], {
+  title: 'CostSource',
+  description: "reported: the agent CLI said what the run cost; estimated: agentd priced its tokens with its dated price table",
+});
+
+export const RunUsageSchema = Type.Object(
+  {
+    input_tokens: Type.Integer({ description: 'Every input token the model read, cached ones included' }),
+    cached_input_tokens: Type.Integer({ description: 'Input tokens served from the prompt cache' }),
+    output_tokens: Type.Integer({ description: 'Tokens the model wrote (reasoning included, as vendors count it)' }),
+    reasoning_tokens: Nullable(Type.Integer(), { description: 'Of output_tokens, those spent reasoning; null when the CLI does not say' }),
+    total_tokens: Type.Integer({ description: 'input_tokens + output_tokens: what --max-tokens-per-session counts' }),
+    model: Nullable(Type.String()),
+    cost_usd: Nullable(Type.Number()),
+    cost_source: Nullable(CostSourceSchema),
+    reported: Nullable(Type.Record(Type.String(), Type.Unknown()), { description: "The CLI's own usage figures, verbatim" }),
+  },
+  { title: 'RunUsage' },
+);
+export type RunUsage = Static<typeof RunUsageSchema>;
+
+export const UsageTotalsSchema = Type.Object(
+  {
+    runs: Type.Integer({ description: 'Runs that recorded usage' }),
+    input_tokens: Type.Integer(),
+    cached_input_tokens: Type.Integer(),
+    output_tokens: Type.Integer(),
+    reasoning_tokens: Type.Integer({ description: 'Sum over the runs whose CLI reports it' }),
+    total_tokens: Type.Integer(),
+    cost_usd: Type.Number({ description: 'Sum of the costs known; a lower bound when runs_without_cost > 0' }),
+    estimated: Type.Boolean({ description: 'Part of cost_usd is estimated from token counts' }),
+    runs_without_cost: Type.Integer({ description: 'Runs with tokens but no cost: no price known for their model' }),
+  },
+  { title: 'UsageTotals' },
+);
+export type UsageTotals = Static<typeof UsageTotalsSchema>;
+
 export const RunSchema = Type.Object(
   {
     id: Type.String(),
@@ -77,8 +130,8 @@ export const RunSchema = Type.Object(
     pid: Nullable(Type.Integer()),
     exit_code: Nullable(Type.Integer()),
     error: Nullable(Type.String()),
-    usage: Nullable(Type.Record(Type.String(), Type.Unknown())),
-    cost_usd: Nullable(Type.Number()),
+    usage: Nullable(RunUsageSchema, { description: 'Tokens and cost, once the run ended and its CLI reported them' }),
+    cost_usd: Nullable(Type.Number({ description: 'Same as usage.cost_usd' })),
     final_text: Nullable(Type.String()),
     attempt: Type.Integer({ description: 'How many times the run has been started' }),
     created_at: Timestamp,
@@ -157,6 +210,14 @@ export const DaemonStatusSchema = Type.Object({
   auth_enabled: Type.Boolean(),
   open_waits: Type.Integer({ description: 'Clients long-polling GET /runs/:id/wait right now' }),
   open_streams: Type.Integer({ description: 'Open WebSocket and SSE streams' }),
+  usage: Type.Intersect([UsageTotalsSchema, Type.Object({ prices_as_of: Type.String({ description: 'Date of the price table estimated costs come from' }) })], {
+    description: 'Every run this daemon recorded usage for, all owners',
+  }),
+  budgets: Type.Object({
+    max_cost_usd_per_session: Nullable(Type.Number()),
+    max_tokens_per_session: Nullable(Type.Integer()),
+  }, { description: "The daemon's default limits per session (with its children); null = none" }),
+  allowed_roots: Type.Array(Type.String(), { description: 'Directories sessions may work under; empty: any' }),
   open_approvals: Type.Integer({ description: 'Approvals waiting for an answer' }),
 }, { title: 'DaemonStatus' });
 export type DaemonStatus = Static<typeof DaemonStatusSchema>;

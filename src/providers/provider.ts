@@ -1,5 +1,5 @@
 import type { Run, Session } from '../protocol/schemas.js';
-import type { NewEvent } from '../store/store.js';
+import type { NewEvent } from '../protocol/events.js';
 import type { ResolvedApprovals } from '../domain/approval-policy.js';
 import type { TurnDriver } from './conversation.js';
 
@@ -44,8 +44,11 @@ export interface ExitInfo {
 export interface TurnOutcome {
   status: 'completed' | 'failed';
   finalText: string | null;
+  /** The CLI's own usage figures, verbatim; providers/usage.ts reads them. */
   usage: Record<string, unknown> | null;
   costUsd: number | null;
+  /** The model that answered, when the CLI says (prices estimated costs). */
+  model?: string | null;
   error: string | null;
 }
 

@@ -3,7 +3,8 @@ import { AppError } from '../domain/errors.js';
 import type { RunState } from '../domain/run-states.js';
 import type { TurnDriver, TurnIO } from '../providers/conversation.js';
 import type { ExitInfo, Provider, TurnOutcome } from '../providers/provider.js';
-import type { RunPatch, Store } from '../store/store.js';
+import type { BudgetDefaults, RunPatch, Store } from '../store/store.js';
+import { usageOfTurn } from '../providers/usage.js';
 import { startAgentProcess, type AgentProcess } from './agent-process.js';
 import { agentEnvironment } from './agent-env.js';
 import type { ApprovalGate, TurnApprovals } from './approval-gate.js';
@@ -19,6 +20,8 @@ export interface ExecutionSettings {
   daemonUrl: () => string;
   /** A token for this run's agent to call back with (`AGENTD_TOKEN`), valid while the run runs. */
   mintRunToken: (runId: string) => Promise<string>;
+  /** Spend limits per session: a run's final write announces any it crosses. */
+  budgets: BudgetDefaults;
   /** Where agents' asks go: allow rules, session grants, the policy, and requests to people. */
   approvals: ApprovalGate;
 }
@@ -182,18 +185,17 @@ export async function executeRun(
   }
   const patch: RunPatch = {
     exit_code: exit.code,
-    usage: outcome.usage,
-    cost_usd: outcome.costUsd,
+    usage: usageOfTurn(provider, outcome),
     final_text: outcome.finalText,
   };
   // Re-read: a cancel or a timer may have set it while the process ran.
   const stop = active.stop as StopRequest | null;
   if (stop) {
-    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason);
+    await finish(store, active, stateFor(stop), { ...patch, error: stop.reason }, log, stop.reason, settings.budgets);
   } else if (outcome.status === 'completed') {
-    await finish(store, active, 'completed', patch, log);
+    await finish(store, active, 'completed', patch, log, undefined, settings.budgets);
   } else {
-    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined);
+    await finish(store, active, 'failed', { ...patch, error: outcome.error }, log, outcome.error ?? undefined, settings.budgets);
   }
 }
 
@@ -231,10 +233,10 @@ function stateFor(stop: StopRequest): RunState {
   return 'failed';
 }
 
-async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string) {
+async function finish(store: Store, active: ActiveRun, to: RunState, patch: RunPatch, log: Logger, reason?: string, budgets?: BudgetDefaults) {
   // `log` is the run's child logger: it already names the run and its session.
   try {
-    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}) });
+    await store.transitionRun(active.runId, to, { expected: 'running', patch, ...(reason ? { reason } : {}), ...(budgets ? { budgets } : {}) });
   } catch (err) {
     // Someone moved the run on meanwhile (a manual transition); their word stands.
     if (err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition')) {

@@ -10,6 +10,11 @@ import { recoverInterruptedRuns } from './recovery.js';
 import { diagnoseRun } from './diagnose.js';
 
 export interface PoolOptions extends ExecutionSettings {
+  /**
+   * Asked before a queued run starts: a reason means it must not (its session spent its budget
+   * since it was queued, say) and the run is cancelled with that reason.
+   */
+  admit?: (run: Run) => Promise<string | null>;
   maxConcurrency: number;
   resumeInterrupted: boolean;
   codexInvocation: { profile: string | null; extra_args: string[] };
@@ -121,6 +126,14 @@ export class WorkerPool implements Runtime {
 
   /** queued → running on this worker; another writer (cancel) may win the race, then skip. */
   private async claim(slot: WorkerSlot, run: Run): Promise<ActiveRun | null> {
+    const refusal = await this.opts.admit?.(run);
+    if (refusal) {
+      await this.store.transitionRun(run.id, 'cancelled', { expected: 'queued', reason: refusal }).catch((err: unknown) => {
+        // A cancel or another writer got there first; the run is not ours to start either way.
+        if (!(err instanceof AppError && (err.code === 'state_mismatch' || err.code === 'invalid_transition'))) throw err;
+      });
+      return null;
+    }
     const active: ActiveRun = {
       runId: run.id, sessionId: run.session_id, workerId: slot.id, pid: null, stop: null, proc: null, halt: null,
       exited: false, done: Promise.resolve(), startedAt: Date.now(),

@@ -36,6 +36,7 @@ export class RunService {
   ): Promise<{ run: Run }> {
     this.sessions.access.requireOperator(principal, 'queue runs directly');
     const session = await this.sessions.visible(principal, input.session_id);
+    await this.sessions.admitRun(session);
     const run = await this.store.createRun(session.id, { provider: session.provider, prompt: input.prompt }, idem);
     return { run };
   }

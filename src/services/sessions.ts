@@ -1,11 +1,11 @@
-import { statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
 import { AppError } from '../domain/errors.js';
-import { eventIdFromPosition, positionFromEventId } from '../domain/ids.js';
+import { eventIdFromPosition, newId, positionFromEventId } from '../domain/ids.js';
 import type { AgentEvent, Message, Run, Session } from '../protocol/schemas.js';
 import type { IdempotencyWrite, Page, Store } from '../store/store.js';
 import type { Principal } from '../domain/principal.js';
 import type { Access } from './access.js';
+import type { WorkspaceService, WorktreeRequest } from './workspaces.js';
+import type { SpendService } from './spend.js';
 import type { ApprovalPolicy } from '../domain/approval-policy.js';
 
 export interface SessionServiceOptions {
@@ -13,6 +13,18 @@ export interface SessionServiceOptions {
   /** Providers a session may name; a provider that is not configured is refused at creation. */
   availableProviders: () => string[];
   defaultCwd: string;
+  workspaces: WorkspaceService;
+  spend: SpendService;
+}
+
+export interface CreateSessionInput extends WorktreeRequest {
+  title?: string | undefined;
+  provider?: string | undefined;
+  cwd?: string | undefined;
+  approval_policy?: ApprovalPolicy | undefined;
+  approval_allow?: string[] | undefined;
+  max_cost_usd?: number | undefined;
+  max_tokens?: number | undefined;
 }
 
 /** Domain rules for sessions and their messages; routes stay thin. */
@@ -39,37 +51,46 @@ export class SessionService {
     }
   }
 
-  resolveCwd(cwd: string | undefined): string {
-    if (cwd === undefined) return this.opts.defaultCwd;
-    const path = isAbsolute(cwd) ? cwd : resolve(this.opts.defaultCwd, cwd);
-    let isDir = false;
-    try {
-      isDir = statSync(path).isDirectory();
-    } catch {
-      // reported below
-    }
-    if (!isDir) throw new AppError('invalid_cwd', `cwd ${path} is not an existing directory`);
-    return path;
+  get workspaces(): WorkspaceService {
+    return this.opts.workspaces;
   }
 
-  async create(
-    principal: Principal,
-    input: {
-      title?: string | undefined; provider?: string | undefined; cwd?: string | undefined;
-      approval_policy?: ApprovalPolicy | undefined; approval_allow?: string[] | undefined;
-    },
-    idem?: IdempotencyWrite,
-  ): Promise<{ session: Session }> {
+  get spend(): SpendService {
+    return this.opts.spend;
+  }
+
+  /**
+   * Whether `session` may take a new run: its worktree is still there, and neither it nor any
+   * session above it has spent its budget. Every path that queues a run asks first.
+   */
+  async admitRun(session: Session): Promise<void> {
+    this.opts.workspaces.admit(session);
+    await this.opts.spend.admit(session);
+  }
+
+  async create(principal: Principal, input: CreateSessionInput, idem?: IdempotencyWrite): Promise<{ session: Session }> {
     this.access.requireOperator(principal, 'create top-level sessions; spawn a child instead');
     const provider = input.provider ?? this.opts.defaultProvider;
     this.checkProvider(provider);
-    const cwd = this.resolveCwd(input.cwd);
-    const session = await this.store.createSession({
-      title: input.title ?? null, provider, cwd, owner: principal.id,
+    const wantsWorktree = this.opts.workspaces.wants(input);
+    const cwd = this.opts.workspaces.placeCwd(principal, input.cwd ?? this.opts.defaultCwd, this.opts.defaultCwd);
+    const base = {
+      title: input.title ?? null, provider, owner: principal.id,
       approval_policy: input.approval_policy ?? null,
       approval_allow: [...new Set((input.approval_allow ?? []).map((rule) => rule.trim()).filter(Boolean))],
-    }, idem);
-    return { session };
+      max_cost_usd: input.max_cost_usd ?? null, max_tokens: input.max_tokens ?? null,
+    };
+    if (!wantsWorktree) return { session: await this.store.createSession({ ...base, cwd }, idem) };
+    // The id names the worktree's directory and branch, so it is chosen before the insert.
+    const id = newId('ses');
+    const wt = await this.opts.workspaces.make(id, cwd, input);
+    try {
+      const worktree = { path: wt.path, branch: wt.branch, base_commit: wt.base_commit, repository: wt.repository, owner_session_id: id };
+      return { session: await this.store.createSession({ ...base, id, cwd: wt.cwd, worktree }, idem) };
+    } catch (err) {
+      await this.opts.workspaces.discard(wt);
+      throw err;
+    }
   }
 
   /**
@@ -103,6 +124,7 @@ export class SessionService {
     await this.access.requireBelow(principal, session.id, 'post messages to');
     // A user message is a turn for the agent: it queues a run. Other roles are only recorded.
     const run = input.role === 'user' ? { provider: session.provider, prompt: input.text } : undefined;
+    if (run) await this.admitRun(session);
     return this.store.postMessage({ session_id: session.id, role: input.role, text: input.text, run }, idem);
   }
 

@@ -3,12 +3,13 @@
  * that changes state writes the change and the event(s) announcing it in one transaction, then
  * hands the committed events to `onEvents` listeners in log order.
  */
-import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session } from '../protocol/schemas.js';
+import type { AgentEvent, EscalationRequest, Message, QueueCounts, Run, Session, UsageTotals, Worktree } from '../protocol/schemas.js';
 import type { RunState } from '../domain/run-states.js';
 import type { ApprovalAction, ApprovalDecisionKind, ApprovalPolicy, ApprovalState, Grant } from '../domain/approval-policy.js';
 import type { AnsweredBy, ApprovalRequest } from '../protocol/approvals.js';
 import type { NewEvent } from '../protocol/events.js';
 import type { SignInStore } from './sign-ins.js';
+import type { BudgetDefaults, UsageRecord } from '../domain/usage.js';
 import type { NotificationStore } from './notifications.js';
 
 /** What an idempotent request stores: written with its effect, in the same transaction. */
@@ -27,12 +28,18 @@ export interface StoredResponse {
 }
 
 export interface NewSession {
+  /** Chosen before the insert when something outside the database is named after it (a worktree). */
+  id?: string;
   title: string | null;
   provider: string;
   cwd: string;
   owner: string;
   parent_session_id?: string | null;
   parent_run_id?: string | null;
+  /** Its git worktree (its own, or its parent's when shared). */
+  worktree?: Omit<Worktree, 'removed_at'> | null;
+  max_cost_usd?: number | null;
+  max_tokens?: number | null;
   /** Unset: a child inherits its parent's; a root session follows the daemon's (null). */
   approval_policy?: ApprovalPolicy | null;
   approval_allow?: string[];
@@ -60,9 +67,31 @@ export interface RunPatch {
   proc_start?: string | null;
   exit_code?: number | null;
   error?: string | null;
-  usage?: Record<string, unknown> | null;
-  cost_usd?: number | null;
+  usage?: UsageRecord | null;
   final_text?: string | null;
+}
+
+/** A run's usage as recorded, and the daemon's budget defaults (see domain/usage.ts). */
+export type { BudgetDefaults, UsageRecord } from '../domain/usage.js';
+
+/** Which runs a usage total covers. */
+export interface UsageScope {
+  /** This session only. */
+  session?: string | undefined;
+  /** This session and every session below it. */
+  sessionTree?: string | undefined;
+  /** Sessions of this owner only. */
+  owner?: string | undefined;
+  /** Runs that ended at or after this ISO time. */
+  since?: string | undefined;
+}
+
+export interface SessionUsageRow extends UsageTotals {
+  session_id: string;
+  title: string | null;
+  provider: string;
+  parent_session_id: string | null;
+  last_ended_at: string;
 }
 
 export interface TransitionOptions {
@@ -70,6 +99,8 @@ export interface TransitionOptions {
   expected?: RunState;
   patch?: RunPatch;
   reason?: string;
+  /** With a usage patch: announce every session budget this run's usage crosses (session.budget_exceeded). */
+  budgets?: BudgetDefaults;
 }
 
 /** An event to append, typed by the catalogue in protocol/events.ts. */
@@ -106,6 +137,8 @@ export interface ApprovalFilter {
 }
 
 export interface SpawnInput {
+  /** Chosen before the insert when the child's worktree is named after it. */
+  id?: string;
   parentSessionId: string;
   parentRunId: string | null;
   owner: string;
@@ -113,6 +146,7 @@ export interface SpawnInput {
   cwd: string;
   title: string | null;
   task: string;
+  worktree?: NewSession['worktree'];
 }
 
 export interface SpawnLimits {
@@ -229,6 +263,20 @@ export interface Store {
   isDescendant(sessionId: string, ancestorId: string): Promise<boolean>;
   saveRunToken(runId: string, tokenHash: string): Promise<void>;
 
+  // Workspaces and spend (see sqlite/worktrees.ts, sqlite/spend.ts).
+  /** Sessions working in the worktree at `path` (its owner and the children sharing it). */
+  worktreeSessions(path: string): Promise<Session[]>;
+  /**
+   * Marks the worktree removed on every session using it and announces it in each, in one
+   * transaction; refuses with `worktree_busy` while any of them has a queued or running run.
+   */
+  markWorktreeRemoved(path: string, how: { forced: boolean; already_gone: boolean }): Promise<Session[]>;
+  /** Queued and running runs of the sessions working in the worktree at `path`. */
+  activeRunsInWorktree(path: string): Promise<Run[]>;
+  setSessionBudget(sessionId: string, budget: { max_cost_usd: number | null; max_tokens: number | null }): Promise<Session>;
+  usageTotals(scope: UsageScope): Promise<UsageTotals>;
+  /** Each session's own usage (children not added in), most recently active first. */
+  usageBySession(scope: UsageScope, limit: number): Promise<SessionUsageRow[]>;
   // Approvals (see sqlite/approvals.ts): each write one transaction with its events.
   /**
    * Records an ask: open (with `request.created`, and `child.request` in the parent session of a

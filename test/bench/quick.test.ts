@@ -10,7 +10,7 @@ describe('benchmarks in --quick mode', () => {
   it('registers every benchmark the issue names, once each', () => {
     const names = benchmarks.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications']) expect(names).toContain(required);
+    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications', 'usage']) expect(names).toContain(required);
   });
 
   for (const bench of benchmarks) {

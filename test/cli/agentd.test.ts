@@ -87,5 +87,9 @@ describe('agentd process', () => {
     const open = await runAgentd(['--port', '0', '--host', '0.0.0.0', '--db', join(dir, 'f.db')]);
     expect(open.code).toBe(2);
     expect(open.output).toContain('refusing to listen on 0.0.0.0 without an auth token');
+    // …and without an allowed root, in any directory the user can read.
+    const anywhere = await runAgentd(['--port', '0', '--host', '0.0.0.0', '--auth-token', 'a:b', '--db', join(dir, 'g.db')]);
+    expect(anywhere.code).toBe(2);
+    expect(anywhere.output).toContain('refusing to listen on 0.0.0.0 without an --allowed-root');
   });
 });

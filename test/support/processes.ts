@@ -13,20 +13,26 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs agentctl to completion with argv (no shell) and the given environment additions. */
-export function agentctl(args: string[], env: Record<string, string | undefined> = {}, input?: string): Promise<CliResult> {
+/** Runs `file` to completion with argv (no shell), collecting its output; `input` goes to its stdin. */
+export function runToCompletion(file: string, args: string[], options: { cwd?: string; env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AGENTCTL_BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(file, args, { ...(options.cwd ? { cwd: options.cwd } : {}), env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
+    child.stdin.end(options.input);
+  });
+}
+
+/** Runs agentctl to completion with argv (no shell) and the given environment additions. */
+export function agentctl(args: string[], env: Record<string, string | undefined> = {}, input?: string, cwd?: string): Promise<CliResult> {
+  return runToCompletion(process.execPath, [AGENTCTL_BIN, ...args], {
+    ...(cwd ? { cwd } : {}),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
+    ...(input !== undefined ? { input } : {}),
   });
 }
 

@@ -49,7 +49,7 @@ describe('operator tokens', () => {
   it('reads the tokens file (comments, blank lines), counts it for a wildcard bind, and reports a bad line by file and line', () => {
     const file = join(dir, 'tokens');
     writeFileSync(file, '# who may use agentd\n\nalice:a-secret\n  bob:b-secret  \n');
-    const config = parse(['--host', '0.0.0.0', '--tokens-file', file]);
+    const config = parse(['--host', '0.0.0.0', '--tokens-file', file, '--allowed-root', dir]);
     expect(config.tokensFile).toBe(file);
     expect(operatorTokens(config).map((t) => t.name)).toEqual(['alice', 'bob']);
     writeFileSync(file, 'alice:a-secret\ncarol:\n');

@@ -27,20 +27,31 @@ export function toolCommand(): Command {
     .option('--provider <name>', 'agent of the child (default: the parent\'s)')
     .option('--cwd <dir>', 'working directory of the child (default: the parent\'s)')
     .option('--title <title>', 'a name for people')
+    .option('--worktree', 'give the child its own git worktree and branch (default: it shares the parent\'s directory)')
+    .option('--branch <name>', 'with --worktree: the new branch (default agentd/<session id>)')
+    .option('--allow-dirty', 'with --worktree: go ahead although the repository has uncommitted changes')
     .option('--idempotency-key <key>', 'retry-safe: the same key spawns once')
-    .action(async (opts: { parentRunId?: string; task: string; provider?: string; cwd?: string; title?: string; idempotencyKey?: string }, cmd: Command) => {
+    .action(async (opts: { parentRunId?: string; task: string; provider?: string; cwd?: string; title?: string; worktree?: boolean; branch?: string; allowDirty?: boolean; idempotencyKey?: string }, cmd: Command) => {
       if (!opts.parentRunId) cmd.error("error: required option '--parent-run-id <id>' not specified (and AGENTD_RUN_ID is unset)");
+      if (!opts.worktree && (opts.branch !== undefined || opts.allowDirty)) cmd.error('error: --branch and --allow-dirty go with --worktree');
       const { client, out } = contextOf(cmd);
       const result = await client.spawnFromRun(opts.parentRunId!, {
         task: opts.task,
         ...(opts.provider && { provider: opts.provider }),
         ...(opts.cwd && { cwd: opts.cwd }),
         ...(opts.title && { title: opts.title }),
+        ...(opts.worktree && { worktree: true }),
+        ...(opts.branch !== undefined && { branch: opts.branch }),
+        ...(opts.allowDirty && { allow_dirty: true }),
         ...(opts.idempotencyKey && { idempotency_key: opts.idempotencyKey }),
       });
       emit(result, out, json);
     });
-  withExamples(spawn, 'agentctl --field run.id tool session-spawn --task "List the TODOs under src/"   # inside an agent run');
+  withExamples(
+    spawn,
+    'agentctl --field run.id tool session-spawn --task "List the TODOs under src/"   # inside an agent run',
+    'agentctl tool session-spawn --worktree --task "Try the other approach on a branch of your own"',
+  );
   const send = tool
     .command('session-send')
     .description('send work (or an answer) to a session; queues its next run')

@@ -140,6 +140,8 @@ const EVENTS: Record<string, EventRenderer> = {
     const outcome = r.state === 'answered' ? r.decision : r.state;
     return `${state.paint.dim(`${r.id} ${outcome}${r.answered_by ? ` by ${r.answered_by.kind}` : ''}: ${oneLine(r.text)}${r.message ? ` (${oneLine(r.message)})` : ''}`)}\n`;
   },
+  'session.budget_exceeded': (data, event, state) =>
+    `${state.paint.yellow(`budget reached: ${data.limit === 'max_cost_usd' ? `$${data.spent} of $${data.max}` : `${data.spent} of ${data.max} tokens`} (session ${event.session_id}); it takes no new run`)}\n`,
   // Shown elsewhere: the prompt was typed by the caller, the final text already streamed as items.
   'message.created': () => '',
   'run.process': () => '',

@@ -4,6 +4,7 @@ import { MessageSchema, RequestKindSchema, RequestSchema, RunSchema, SessionSche
 import type { GatewayDeps } from '../deps.js';
 import { AnyRequestSchema, RequestStateSchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
+import { ADMISSION_PROBLEMS, WORKTREE_PROBLEMS, WorktreeFields } from './sessions.js';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -14,12 +15,13 @@ const SpawnBody = Type.Object(
     provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
     title: Type.Optional(Type.String({ maxLength: 500 })),
+    ...WorktreeFields,
     idempotency_key: IdempotencyKey,
   },
   { additionalProperties: false },
 );
 /** What spawning can refuse, from either endpoint. */
-const SPAWN_PROBLEMS = ['unknown_provider', 'invalid_cwd', 'limit_exceeded'] as const;
+const SPAWN_PROBLEMS = ['unknown_provider', 'invalid_cwd', 'limit_exceeded', 'validation_failed', ...WORKTREE_PROBLEMS, ...ADMISSION_PROBLEMS] as const;
 const Spawned = Type.Object({ session: SessionSchema, run: RunSchema });
 const Sent = Type.Object({ message: MessageSchema, run: RunSchema, answered: Type.Array(RequestSchema) });
 const Escalated = Type.Object({ request: RequestSchema, message: MessageSchema });
@@ -74,7 +76,7 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
           { text: Text, request_id: Type.Optional(Type.String({ maxLength: 64 })), idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        problems: ['session_not_found', 'forbidden', 'request_not_found', 'request_already_answered'],
+        problems: ['session_not_found', 'forbidden', 'request_not_found', 'request_already_answered', ...ADMISSION_PROBLEMS],
         response: { 201: Sent },
       },
     },
@@ -137,7 +139,7 @@ export const delegationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> 
         params: Id,
         headers: IdempotencyHeaders,
         body: Type.Object({ text: Text, idempotency_key: IdempotencyKey }, { additionalProperties: false }),
-        problems: ['request_not_found', 'forbidden', 'request_already_answered', 'wrong_request_kind'],
+        problems: ['request_not_found', 'forbidden', 'request_already_answered', 'wrong_request_kind', ...ADMISSION_PROBLEMS],
         response: { 201: Answered },
       },
     },

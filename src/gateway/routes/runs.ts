@@ -23,7 +23,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           },
           { additionalProperties: false },
         ),
-        problems: ['forbidden', 'session_not_found'],
+        problems: ['forbidden', 'session_not_found', 'budget_exceeded', 'worktree_removed'],
         response: { 201: RunEnvelope },
       },
     },

@@ -4,6 +4,18 @@ import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, Ses
 import type { GatewayDeps } from '../deps.js';
 import { ApprovalPolicySchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
+import { SessionReportSchema } from '../../protocol/workspaces.js';
+
+/** `worktree`, `branch`, `allow_dirty`: a session (or child) in a git worktree of its own. */
+export const WorktreeFields = {
+  worktree: Type.Optional(Type.Boolean({ description: 'Work in a new git worktree of the repository around cwd, on a new branch from its HEAD' })),
+  branch: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Name of the new branch (default agentd/<session id>); it must not exist' })),
+  allow_dirty: Type.Optional(Type.Boolean({ description: 'Make the worktree although the repository has uncommitted changes (they stay behind)' })),
+};
+/** What making a worktree can refuse. */
+export const WORKTREE_PROBLEMS = ['not_a_git_repository', 'invalid_branch', 'branch_exists', 'dirty_base', 'worktree_failed', 'git_unavailable'] as const;
+/** What refuses a new run in a session: a spent budget, a removed worktree. */
+export const ADMISSION_PROBLEMS = ['budget_exceeded', 'worktree_removed'] as const;
 
 const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
@@ -28,6 +40,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
               title: Type.Optional(Type.String({ maxLength: 500 })),
               provider: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
               cwd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+              ...WorktreeFields,
+              max_cost_usd: Type.Optional(Type.Number({ minimum: 0, maximum: 1e9, description: "Spend limit of this session with its children, USD (default: the daemon's; 0: none)" })),
+              max_tokens: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e15, description: "Token limit of this session with its children (default: the daemon's; 0: none)" })),
               approval_policy: Type.Optional(ApprovalPolicySchema),
               approval_allow: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1000 }), { maxItems: 100 })),
               idempotency_key: IdempotencyKey,
@@ -35,7 +50,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
             { additionalProperties: false, default: {}, description: 'Optional: an absent body is {}' },
           ),
         ),
-        problems: ['forbidden', 'unknown_provider', 'invalid_cwd'],
+        problems: ['forbidden', 'unknown_provider', 'invalid_cwd', 'validation_failed', ...WORKTREE_PROBLEMS],
         response: { 201: SessionEnvelope },
       },
     },
@@ -72,13 +87,16 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     {
       schema: {
         operationId: 'getSession',
-        summary: 'Get a session',
+        summary: 'Get a session, what it spent (alone and with its children) and its budget',
         params: SessionParams,
         problems: ['session_not_found'],
-        response: { 200: SessionEnvelope },
+        response: { 200: SessionReportSchema },
       },
     },
-    async (request) => ({ session: await deps.sessions.visible(request.principal, request.params.id) }),
+    async (request) => {
+      const session = await deps.sessions.visible(request.principal, request.params.id);
+      return { session, ...(await deps.spend.ofSession(session)) };
+    },
   );
 
   const MessageResult = Type.Object({ message: MessageSchema, run: Nullable(RunSchema) });
@@ -94,7 +112,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
           { role: Type.Optional(MessageRoleSchema), text: Text, idempotency_key: IdempotencyKey },
           { additionalProperties: false },
         ),
-        problems: ['session_not_found', 'forbidden'],
+        problems: ['session_not_found', 'forbidden', ...ADMISSION_PROBLEMS],
         response: { 201: MessageResult },
       },
     },

@@ -1,6 +1,6 @@
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome, type TurnParser } from '../provider.js';
 import { parseJsonLine } from '../json-lines.js';
-import type { NewEvent } from '../../store/store.js';
+import type { NewEvent } from '../../protocol/events.js';
 import type { AgentItem } from '../../protocol/events.js';
 
 /**
@@ -14,6 +14,7 @@ export class ClaudeParser implements TurnParser {
   private costUsd: number | null = null;
   private failure: string | null = null;
   private sawResult = false;
+  private model: string | null = null;
 
   onLine(line: string): LineResult {
     const event = parseJsonLine(line);
@@ -24,6 +25,7 @@ export class ClaudeParser implements TurnParser {
   onEvent(event: Record<string, any>): LineResult {
     switch (event.type) {
       case 'system':
+        if (event.subtype === 'init' && typeof event.model === 'string') this.model = event.model;
         return event.subtype === 'init' && typeof event.session_id === 'string' ? { threadId: event.session_id } : {};
       case 'assistant':
         return { events: this.assistantItems(event.message) };
@@ -65,7 +67,7 @@ export class ClaudeParser implements TurnParser {
   }
 
   finish(exit: ExitInfo): TurnOutcome {
-    const base = { finalText: this.finalText, usage: this.usage, costUsd: this.costUsd };
+    const base = { finalText: this.finalText, usage: this.usage, costUsd: this.costUsd, model: this.model };
     if (this.failure) return { ...base, status: 'failed', error: this.failure };
     if (exit.code !== 0 || exit.spawnError) return { ...base, status: 'failed', error: describeExit(exit) };
     if (!this.sawResult) return { ...base, status: 'failed', error: 'claude exited without a result' };

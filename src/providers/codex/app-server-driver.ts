@@ -9,7 +9,7 @@
  * `io.askApproval` and the decision goes back as codex's. Handshake failures (an unknown thread id,
  * a refused setting) end the turn with the server's message.
  */
-import type { NewEvent } from '../../store/store.js';
+import type { NewEvent } from '../../protocol/events.js';
 import type { ApprovalAsk, ApprovalDecision, TurnDriver, TurnIO } from '../conversation.js';
 import { describeExit, type ExitInfo, type LineResult, type TurnOutcome } from '../provider.js';
 import { commandAsk, commandDecision, denialNote, fileChangeAsk, fileChangeDecision } from './app-server-approvals.js';
@@ -70,6 +70,8 @@ export class CodexAppServerDriver implements TurnDriver {
   private failure: string | null = null;
   private finalText: string | null = null;
   private usage: TurnUsage | null = null;
+  /** The model the thread runs with (thread/start and thread/resume say): it prices the tokens. */
+  private model: string | null = null;
   private warnings = 0;
   /** File changes by item id: an `item/fileChange/requestApproval` names only the item. */
   private readonly fileChanges = new Map<string, FileUpdateChange[]>();
@@ -116,7 +118,7 @@ export class CodexAppServerDriver implements TurnDriver {
 
   finish(exit: ExitInfo): TurnOutcome {
     this.closed = true;
-    const base = { finalText: this.finalText, usage: this.usage as Record<string, unknown> | null, costUsd: null };
+    const base = { finalText: this.finalText, usage: this.usage as Record<string, unknown> | null, costUsd: null, model: this.model };
     const turn = this.turn;
     if (this.failure) return { ...base, status: 'failed', error: withStderr(this.failure, exit) };
     if (turn?.status === 'completed') return { ...base, status: 'completed', error: null };
@@ -155,6 +157,7 @@ export class CodexAppServerDriver implements TurnDriver {
       case 'thread/resume': {
         const threadId = (result as ThreadStartResponse).thread.id;
         this.threadId = threadId;
+        this.model = (result as ThreadStartResponse).model ?? null;
         this.turnStartId = this.call('turn/start', { threadId, input: [{ type: 'text', text: this.opts.prompt, text_elements: [] }] });
         return { threadId };
       }

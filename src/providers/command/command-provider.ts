@@ -16,7 +16,8 @@ export const COMMAND_PROTOCOLS: readonly CommandProtocol[] = ['plain', 'jsonl'];
 
 /**
  * Runs a configured script as the agent: each stdout line a text item, the last non-empty line the
- * final text. Exit code 0 completes the run.
+ * final text. Exit code 0 completes the run. In either protocol a line that is a JSON object of
+ * type `usage` reports tokens and cost instead of being text (see usage-line.ts).
  */
 export class CommandProvider implements Provider {
   readonly name = 'command';

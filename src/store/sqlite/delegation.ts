@@ -52,8 +52,9 @@ export function spawnChild(store: SqliteStore, input: SpawnInput, limits: SpawnL
       throw new AppError('limit_exceeded', `${input.parentRunId ? `run ${input.parentRunId}` : `session ${parent.id}`} already has ${siblings} children (maximum ${limits.maxChildren})`, { limit: 'max_children', max: limits.maxChildren });
     }
     const session = store.insertSession(tx, {
+      ...(input.id ? { id: input.id } : {}),
       title: input.title, provider: input.provider, cwd: input.cwd, owner: input.owner,
-      parent_session_id: parent.id, parent_run_id: input.parentRunId,
+      parent_session_id: parent.id, parent_run_id: input.parentRunId, worktree: input.worktree ?? null,
     });
     const { run } = queueTurn(store, tx, session, input.task);
     tx.emit(parent.id, input.parentRunId, [{ type: 'child.spawned', data: { session, run } }]);

@@ -18,7 +18,11 @@ import type {
   Store,
   StoredResponse,
   TransitionOptions,
+  UsageRecord,
+  UsageScope,
 } from '../store.js';
+import { activeRunsInWorktree, markWorktreeRemoved, worktreeSessions } from './worktrees.js';
+import { announceBudgetCrossings, setSessionBudget, usageBySession, usageColumns, usageTotals } from './spend.js';
 import { rememberDataJson } from '../../protocol/event-json.js';
 import { openDatabase } from './open.js';
 import { backupDatabase } from './backup.js';
@@ -70,7 +74,9 @@ export class SqliteStore implements Store {
       ),
       pruneIdem: db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?'),
       insertSession: db.prepare(`INSERT INTO sessions (id, title, provider, cwd, owner, parent_session_id, parent_run_id,
-        root_session_id, depth, approval_policy, approval_allow, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        root_session_id, depth, approval_policy, approval_allow, created_at, updated_at, worktree_path, worktree_branch,
+        worktree_base, worktree_repository, worktree_owner, max_cost_usd, max_tokens)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getSession: db.prepare('SELECT * FROM sessions WHERE id = ?'),
       listSessions: db.prepare('SELECT * FROM sessions WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?'),
       setThreadIds: db.prepare('UPDATE sessions SET thread_ids = ?, updated_at = ? WHERE id = ?'),
@@ -197,7 +203,7 @@ export class SqliteStore implements Store {
 
   /** @internal Inserts a session (child of `parent_session_id` when set) and its session.created event. */
   insertSession(tx: Tx, input: NewSession): Session {
-    const id = newId('ses');
+    const id = input.id ?? newId('ses');
     const ts = now();
     let root = id;
     let depth = 0;
@@ -211,8 +217,11 @@ export class SqliteStore implements Store {
       if (input.approval_policy === undefined) policy = parent.approval_policy;
       if (input.approval_allow === undefined) allow = parent.approval_allow;
     }
+    const wt = input.worktree ?? null;
     this.stmt.insertSession.run(id, input.title, input.provider, input.cwd, input.owner,
-      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, policy, allow, ts, ts);
+      input.parent_session_id ?? null, input.parent_run_id ?? null, root, depth, policy, allow, ts, ts,
+      wt?.path ?? null, wt?.branch ?? null, wt?.base_commit ?? null, wt?.repository ?? null, wt ? wt.owner_session_id || id : null,
+      input.max_cost_usd ?? null, input.max_tokens ?? null);
     tx.emit(id, null, [{ type: 'session.created', data: { session: toSession(this.sessionRow(id)) } }]);
     return toSession(this.sessionRow(id));
   }
@@ -337,13 +346,13 @@ export class SqliteStore implements Store {
     return counts;
   }
 
-  private applyPatch(runId: string, fields: Record<string, unknown>): RunRow {
+  private applyPatch(runId: string, patched: Record<string, unknown>): RunRow {
+    const { usage, ...fields } = patched;
+    if (usage !== undefined) Object.assign(fields, usageColumns(usage as UsageRecord | null));
     const columns = Object.keys(fields);
     const sql = `UPDATE runs SET ${columns.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id RETURNING *`;
     const values: Record<string, unknown> = { id: runId };
-    for (const [k, v] of Object.entries(fields)) {
-      values[k] = k === 'usage' && v !== null && v !== undefined ? JSON.stringify(v) : v;
-    }
+    for (const [k, v] of Object.entries(fields)) values[k] = v;
     return this.db.prepare(sql).get(values) as RunRow;
   }
 
@@ -370,6 +379,8 @@ export class SqliteStore implements Store {
       // A failed or cancelled run always says why, whoever ended it.
       if ((to === 'failed' || to === 'cancelled') && fields.error == null && opts.reason) fields.error = opts.reason;
       const run = toRun(this.applyPatch(runId, fields));
+      // Before the run's end in the log: a client that stops following at the end still sees it.
+      if (opts.budgets && opts.patch?.usage) announceBudgetCrossings(this, tx, run, opts.budgets);
       tx.emit(run.session_id, run.id, [{ type: `run.${to}`, data: { run, from, ...(opts.reason ? { reason: opts.reason } : {}) } }]);
       if (to === 'completed' && run.final_text) {
         this.insertMessage(tx, { session_id: run.session_id, role: 'assistant', text: run.final_text, run_id: run.id, request_id: null });
@@ -469,6 +480,14 @@ export class SqliteStore implements Store {
   async saveRunToken(runId: string, tokenHash: string) {
     saveRunToken(this, runId, tokenHash);
   }
+
+  // Workspaces and spend: see worktrees.ts and spend.ts.
+  async worktreeSessions(path: string) { return worktreeSessions(this, path); }
+  async markWorktreeRemoved(path: string, how: { forced: boolean; already_gone: boolean }) { return markWorktreeRemoved(this, path, how); }
+  async activeRunsInWorktree(path: string) { return activeRunsInWorktree(this, path); }
+  async setSessionBudget(sessionId: string, budget: { max_cost_usd: number | null; max_tokens: number | null }) { return setSessionBudget(this, sessionId, budget); }
+  async usageTotals(scope: UsageScope) { return usageTotals(this, scope); }
+  async usageBySession(scope: UsageScope, limit: number) { return usageBySession(this, scope, limit); }
 
   async runIdForToken(tokenHash: string) {
     return runIdForToken(this, tokenHash);

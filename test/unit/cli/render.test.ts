@@ -17,6 +17,14 @@ const item = (phase: string, value: Record<string, unknown>) => event('run.item'
 const transcript = (r: RunRenderer, events: AgentEvent[]) => events.map((e) => r.render(e)).join('') + r.finish();
 
 describe('RunRenderer (what message send --follow prints)', () => {
+  it('says when the run took its session to its budget, in figures', () => {
+    const r = new RunRenderer(paint(false));
+    expect(r.render(event('session.budget_exceeded', { limit: 'max_tokens', max: 100, spent: 130, run_id: 'run_1', run_session_id: 'ses_1' })))
+      .toBe('budget reached: 130 of 100 tokens (session ses_1); it takes no new run\n');
+    expect(r.render(event('session.budget_exceeded', { limit: 'max_cost_usd', max: 5, spent: 5.2, run_id: 'run_1', run_session_id: 'ses_1' })))
+      .toBe('budget reached: $5.2 of $5 (session ses_1); it takes no new run\n');
+  });
+
   it('prints command-provider lines as they are, one per item', () => {
     const r = new RunRenderer(paint(false));
     expect(transcript(r, [item('completed', { id: 'item_0', type: 'text', text: 'one' }), item('completed', { id: 'item_1', type: 'text', text: 'two' })])).toBe('one\ntwo\n');
