@@ -20,6 +20,12 @@ export interface ModeOptions {
   /** A scratch directory of this run: databases, logs. */
   dataDir: string;
   random: Random;
+  /**
+   * Resolves at the next message a client gets acknowledged (or after 30 s without one). A mode
+   * awaits it before a kill timed "while serving", so every such kill lands on a daemon that
+   * clients are busy with, however slowly this machine starts daemons.
+   */
+  nextAcknowledgement(): Promise<void>;
   /** Aborted when the harness is interrupted (Ctrl-C): kill what runs, start nothing new. */
   signal: AbortSignal;
   log(message: string): void;

@@ -103,6 +103,8 @@ function tally(records: Record<string, number>[]): Record<string, number> {
 }
 
 const CATCH_UP_MS = 30_000;
+/** A daemon that acknowledges nothing this long is killed anyway (the audit says what that cost). */
+const NO_ACKNOWLEDGEMENT_MS = 30_000;
 const AGENTS_GONE_MS = 10_000;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -113,6 +115,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // The scratch path on every agent's command line: how leftovers of this run are found.
   const marker = dir.path;
   const halt = options.signal ?? new AbortController().signal;
+  const acknowledgementWaiters: (() => void)[] = [];
+  const wakeAcknowledgementWaiters = () => {
+    for (const wake of acknowledgementWaiters.splice(0)) wake();
+  };
+  const nextAcknowledgement = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, NO_ACKNOWLEDGEMENT_MS);
+      acknowledgementWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   const target = await mode.start({
     kills: options.kills,
     minGapMs: options.minGapMs,
@@ -121,6 +135,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     agentArgv: [process.execPath, AGENT, marker, String(options.agentLines), String(options.agentIntervalMs)],
     dataDir: dir.path,
     random: random.fork(),
+    nextAcknowledgement,
     signal: halt,
     log: options.log,
   });
@@ -135,7 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       follow('sse', target.url, null, following.signal, random.fork()),
       follow('ws', target.url, null, following.signal, random.fork()),
     ];
-    const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window));
+    const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window, wakeAcknowledgementWaiters));
     const sends = senders.map((sender, i) =>
       sender.run(sending.signal, halt, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, random.fork()))));
 

@@ -78,6 +78,7 @@ export class Sender {
     private readonly random: Random,
     private readonly keyPrefix: string,
     private readonly window: number,
+    private readonly onAcknowledged: () => void,
   ) {}
 
   /**
@@ -98,6 +99,7 @@ export class Sender {
           this.client, `sessions/${sessionId}/messages`, { text: promptOf(key) }, key, this.random, this.stats, halt);
         if (!sent.run) throw new Error(`${key}: a user message was acknowledged without a run`);
         this.stats.acknowledged.push({ key, sessionId, messageId: sent.message.id, runId: sent.run.id, attempts, lastAttemptAt });
+        this.onAcknowledged();
         const older = this.stats.acknowledged.at(-this.window);
         if (older && this.stats.acknowledged.length >= this.window) await this.waitForEnd(older.runId, stop);
       }

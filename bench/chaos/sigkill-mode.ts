@@ -43,11 +43,31 @@ export const sigkillMode: ChaosMode = {
     }, { once: true });
     // Every restart listens where the first daemon did: clients reconnect to the URL they know.
     const url = current.url;
-    const restartArgs = [...args, '--port', new URL(url).port];
+    const port = new URL(url).port;
+    const restartArgs = [...args, '--port', port];
     options.log(`agentd listening at ${url} (pid ${current.child.pid})`);
 
+    /**
+     * Starts the next daemon on the port. On a busy machine another process may have been given the
+     * port (a listen on port 0, an outgoing connection) in the seconds it was free: try again, as a
+     * service manager would, rather than call it a finding.
+     */
+    async function restart(): Promise<AgentdProcess> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (starting = c));
+        } catch (err) {
+          const output = (err as Error).message;
+          if (!/is already in use/.test(output) || attempt === 20 || options.signal.aborted) throw err;
+          keepLog(output);
+          options.log(`port ${port} is taken; starting again (attempt ${attempt + 1})`);
+          await pause(250, options.signal);
+        }
+      }
+    }
+
     /** Starts a daemon and SIGKILLs it `delay` ms after spawning, whether it listens by then or not. */
-    async function killWhileStarting(delay: number): Promise<{ listened: boolean }> {
+    async function killWhileStarting(delay: number): Promise<{ listened: boolean } | null> {
       let child!: ChildProcess;
       // onSpawn runs before startAgentd returns: the child is known from here on.
       const launch = startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (starting = child = c));
@@ -62,9 +82,11 @@ export const sigkillMode: ChaosMode = {
       const { code, signal } = await exited;
       const { listened, output } = await outcome;
       keepLog(output());
+      if (signal === 'SIGKILL') return { listened };
+      // The port was taken meanwhile (see restart): no kill happened; the caller tries again.
+      if (/is already in use/.test(output())) return null;
       // A daemon that exited before the kill could not start: that is a finding, not a kill.
-      if (signal !== 'SIGKILL') throw new Error(`agentd exited with ${code} while starting after a crash:\n${output()}`);
-      return { listened };
+      throw new Error(`agentd exited with ${code} while starting after a crash:\n${output()}`);
     }
 
     return {
@@ -73,20 +95,22 @@ export const sigkillMode: ChaosMode = {
         let kills = 0;
         while (kills < options.kills) {
           const gap = options.random.chance(AT_ONCE) ? 0 : options.random.int(options.minGapMs, options.maxGapMs);
+          if (gap > 0) await options.nextAcknowledgement();
           await pause(gap, options.signal);
           interrupted();
           await current.kill9();
           kills++;
           keepLog(current.output());
-          options.log(`kill ${kills}/${options.kills}: ${gap} ms after listening`);
+          options.log(`kill ${kills}/${options.kills}: ${gap ? `${gap} ms after an acknowledgement` : 'the moment it listened'}`);
           while (kills < options.kills && options.random.chance(WHILE_STARTING)) {
             const delay = options.random.int(0, 2 * options.maxGapMs);
-            const { listened } = await killWhileStarting(delay);
+            const killed = await killWhileStarting(delay);
             interrupted();
+            if (!killed) continue;
             kills++;
-            options.log(`kill ${kills}/${options.kills}: ${delay} ms after spawning (${listened ? 'it was listening' : 'before it listened'})`);
+            options.log(`kill ${kills}/${options.kills}: ${delay} ms after spawning (${killed.listened ? 'it was listening' : 'before it listened'})`);
           }
-          current = await startAgentd(restartArgs, {}, AGENTD_BIN, (c) => (starting = c));
+          current = await restart();
           interrupted();
         }
         return { kills };
