@@ -11,7 +11,7 @@ import type { StreamEvent } from '../support/stream-watch.js';
 import { waitUntil } from '../../test/support/wait.js';
 import type { Follower } from './followers.js';
 import { pause } from './random.js';
-import type { Acknowledged } from './senders.js';
+import type { Acknowledged, CancelAnswer } from './senders.js';
 
 /** A session's whole stored log, oldest first. */
 export async function readLog(client: AgentdClient, sessionId: string): Promise<StreamEvent[]> {
@@ -60,6 +60,8 @@ export interface RunAudit {
   duplicateRuns: number;
   /** Runs not completed, failed or cancelled. */
   stuck: number;
+  /** Cancels answered with an end state the run does not have in the end. */
+  cancelsNotKept: number;
   /** By state, over every run. */
   states: Record<string, number>;
   /**
@@ -71,8 +73,8 @@ export interface RunAudit {
   details: string[];
 }
 
-export function auditRuns(acknowledged: Acknowledged[], logs: Map<string, StreamEvent[]>): RunAudit {
-  const audit: RunAudit = { runs: 0, lost: 0, duplicateRuns: 0, stuck: 0, states: {}, replayed: 0, details: [] };
+export function auditRuns(acknowledged: Acknowledged[], logs: Map<string, StreamEvent[]>, cancels: CancelAnswer[] = []): RunAudit {
+  const audit: RunAudit = { runs: 0, lost: 0, duplicateRuns: 0, stuck: 0, cancelsNotKept: 0, states: {}, replayed: 0, details: [] };
   const note = (line: string) => audit.details.length < 20 && audit.details.push(line);
   const messages = new Map<string, Map<string, number>>(); // session → stored message id → created at (ms)
   const runsByPrompt = new Map<string, string[]>();
@@ -94,6 +96,13 @@ export function auditRuns(acknowledged: Acknowledged[], logs: Map<string, Stream
     if (sameKey.length > 1) {
       audit.duplicateRuns += sameKey.length - 1;
       note(`duplicate: ${ack.key} has runs ${sameKey.join(', ')}`);
+    }
+  }
+  for (const cancel of cancels) {
+    const final = runs.get(cancel.runId)?.state;
+    if (TERMINAL_STATES.includes(cancel.state) && final !== cancel.state) {
+      audit.cancelsNotKept++;
+      note(`cancel: ${cancel.runId} was answered ${cancel.state}, but is ${final ?? 'not stored'}`);
     }
   }
   for (const [id, run] of runs) {

@@ -12,6 +12,7 @@ const NUMERIC: Record<string, { key: keyof ChaosOptions; description: string }> 
   '--seed': { key: 'seed', description: 'seed of the kill schedule, workload and backoffs (default: random, printed)' },
   '--sessions': { key: 'sessions', description: 'sessions, each with a sender and a stream follower' },
   '--window': { key: 'window', description: 'unfinished runs per sender before it waits' },
+  '--cancel-percent': { key: 'cancelPercent', description: 'share of runs cancelled soon after their message' },
   '--min-gap-ms': { key: 'minGapMs', description: 'shortest time a daemon lives before the next kill' },
   '--max-gap-ms': { key: 'maxGapMs', description: 'longest time a daemon lives before the next kill' },
   '--concurrency': { key: 'concurrency', description: 'agentd --max-concurrency' },
@@ -47,6 +48,7 @@ export function parseArgs(argv: string[]): Omit<ChaosOptions, 'log'> {
   }
   if (!modes.some((m) => m.name === options.mode)) throw new UsageError(`unknown mode "${options.mode}" (${modes.map((m) => m.name).join(', ')})`);
   if (options.sessions < 1 || options.window < 1 || options.concurrency < 1) throw new UsageError('--sessions, --window and --concurrency must be at least 1');
+  if (options.cancelPercent > 100) throw new UsageError('--cancel-percent is at most 100');
   if (options.minGapMs > options.maxGapMs) throw new UsageError('--min-gap-ms must not exceed --max-gap-ms');
   return options;
 }

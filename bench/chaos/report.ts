@@ -11,6 +11,7 @@ export function formatReport(r: ChaosReport): string {
     ['stream gaps', r.counts.streamGaps],
     ['stream duplicates', r.counts.streamDuplicates],
     ['stream events unlike the stored ones', r.streamMismatches],
+    ['answered cancels not kept', r.cancelsNotKept],
     ['agent processes left alive', r.agentsLeft.length],
   ];
   const lines = [
@@ -19,7 +20,7 @@ export function formatReport(r: ChaosReport): string {
     '',
     `  kills ${t.kills}, sessions ${t.sessions}, messages acknowledged ${t.messages} (POSTs repeated ${t.retries}; acknowledged by replaying an answer a kill cut off: ${t.replayed})`,
     `  POSTs repeated because: ${Object.entries(t.retryReasons).map(([why, n]) => `${why} ${n}`).join(', ') || 'none needed'}`,
-    `  runs ${t.runs} (${states})`,
+    `  runs ${t.runs} (${states}); cancels answered ${t.cancels}`,
     `  events stored ${t.events}; ${t.streams} streams received ${t.received} (reconnects ${t.reconnects}, overflows ${t.overflows})`,
     `  final agentd exit code ${t.finalExitCode}; ${t.seconds} s`,
   ];

@@ -26,6 +26,8 @@ export interface ChaosOptions {
   sessions: number;
   /** Unfinished runs a sender allows itself before it waits for the oldest to end. */
   window: number;
+  /** Percentage of runs a sender cancels soon after sending their message. */
+  cancelPercent: number;
   minGapMs: number;
   maxGapMs: number;
   concurrency: number;
@@ -46,6 +48,7 @@ export const DEFAULTS: Omit<ChaosOptions, 'seed' | 'log'> = {
   kills: 20,
   sessions: 6,
   window: 3,
+  cancelPercent: 20,
   minGapMs: 300,
   maxGapMs: 2000,
   concurrency: 4,
@@ -68,8 +71,9 @@ export interface ChaosReport {
   mode: string;
   seed: number;
   counts: ChaosCounts;
-  /** Also failures, outside the five: events that differ from the stored ones, agents left alive, client errors. */
+  /** Also failures, outside the five: events that differ from the stored ones, cancels not kept, agents left alive, client errors. */
   streamMismatches: number;
+  cancelsNotKept: number;
   agentsLeft: number[];
   errors: string[];
   totals: {
@@ -80,6 +84,8 @@ export interface ChaosReport {
     retryReasons: Record<string, number>;
     /** Acknowledgements that were replays of an answer a kill had cut off. */
     replayed: number;
+    /** Cancels answered. */
+    cancels: number;
     runs: number;
     runStates: Record<string, number>;
     events: number;
@@ -150,7 +156,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       follow('sse', target.url, null, following.signal, random.fork()),
       follow('ws', target.url, null, following.signal, random.fork()),
     ];
-    const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window, wakeAcknowledgementWaiters));
+    const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window, options.cancelPercent / 100, wakeAcknowledgementWaiters));
     const sends = senders.map((sender, i) =>
       sender.run(sending.signal, halt, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, random.fork()))));
 
@@ -173,7 +179,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(followers.map((f) => f.done));
 
     const acknowledged = senders.flatMap((s) => s.stats.acknowledged);
-    const runs = auditRuns(acknowledged, logs);
+    const cancels = senders.flatMap((s) => s.stats.cancels);
+    const runs = auditRuns(acknowledged, logs, cancels);
     const streams = auditStreams(followers, logs);
     const finalExitCode = await target.stop();
     const left = await agentsLeft(marker, AGENTS_GONE_MS);
@@ -186,12 +193,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       streamGaps: streams.gaps,
       streamDuplicates: streams.duplicates,
     };
-    const passed = Object.values(counts).every((n) => n === 0) && streams.mismatches === 0 && left.length === 0 && errors.length === 0;
+    const passed = Object.values(counts).every((n) => n === 0) && streams.mismatches === 0 && runs.cancelsNotKept === 0 && left.length === 0 && errors.length === 0;
     report = {
       mode: mode.name,
       seed: options.seed,
       counts,
       streamMismatches: streams.mismatches,
+      cancelsNotKept: runs.cancelsNotKept,
       agentsLeft: left,
       errors,
       totals: {
@@ -201,6 +209,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         retries: senders.reduce((n, s) => n + s.stats.retries, 0),
         retryReasons: tally(senders.map((s) => s.stats.retryReasons)),
         replayed: runs.replayed,
+        cancels: cancels.length,
         runs: runs.runs,
         runStates: runs.states,
         events: [...logs.values()].reduce((n, log) => n + log.length, 0),

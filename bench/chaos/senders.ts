@@ -20,8 +20,15 @@ export interface Acknowledged {
   lastAttemptAt: number;
 }
 
+/** A cancel agentd answered: the run's state in that answer must be its state for good. */
+export interface CancelAnswer {
+  runId: string;
+  state: Run['state'];
+}
+
 export interface SenderStats {
   acknowledged: Acknowledged[];
+  cancels: CancelAnswer[];
   /** POSTs sent again because no answer came. */
   retries: number;
   /** Why they were sent again: `ECONNREFUSED`, `503 service_unavailable`, … → how often. */
@@ -46,15 +53,18 @@ function reasonOf(err: unknown): string {
   return /\(([A-Z_]+)\)/.exec(text)?.[1] ?? (err as { code?: string }).code ?? text.slice(0, 60);
 }
 
-/** Sends until acknowledged. Resolves with the answer and the number of attempts. */
-async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats, halt: AbortSignal): Promise<{ answer: T; attempts: number; lastAttemptAt: number }> {
-  for (let attempt = 1; ; attempt++) {
-    if (halt.aborted) throw new Error(`interrupted while sending ${key}`);
+/**
+ * Calls `attempt` until it is answered: a lost answer (connection refused or reset, a 5xx,
+ * `409 idempotency_key_in_flight`, a body cut short) is tried again, a refusal is thrown.
+ */
+async function untilAnswered<T>(attempt: () => Promise<T>, what: string, random: Random, stats: SenderStats, halt: AbortSignal): Promise<{ answer: T; attempts: number; lastAttemptAt: number }> {
+  for (let n = 1; ; n++) {
+    if (halt.aborted) throw new Error(`interrupted while sending ${what}`);
     const sentAt = Date.now();
     try {
-      const answer = await client.request<T>('POST', path, { body, headers: { 'idempotency-key': key } });
+      const answer = await attempt();
       // An answer cut short after its status line parses as null: it acknowledged nothing we can check.
-      if (answer !== null && typeof answer === 'object') return { answer, attempts: attempt, lastAttemptAt: sentAt };
+      if (answer !== null && typeof answer === 'object') return { answer, attempts: n, lastAttemptAt: sentAt };
       stats.retryReasons['answer cut short'] = (stats.retryReasons['answer cut short'] ?? 0) + 1;
     } catch (err) {
       if (!retryable(err)) throw err;
@@ -64,13 +74,18 @@ async function postUntilAcknowledged<T>(client: AgentdClient, path: string, body
     stats.retries++;
     // Capped exponential backoff with jitter, as a well-behaved client does: a daemon that is still
     // starting is not hammered by every client at once.
-    const ceiling = Math.min(500, 20 * 2 ** Math.min(attempt, 10));
+    const ceiling = Math.min(500, 20 * 2 ** Math.min(n, 10));
     await pause(random.int(ceiling / 2, ceiling), halt);
   }
 }
 
+/** A POST with an idempotency key, sent until acknowledged. */
+const postUntilAcknowledged = <T>(client: AgentdClient, path: string, body: unknown, key: string, random: Random, stats: SenderStats, halt: AbortSignal) =>
+  untilAnswered(() => client.request<T>('POST', path, { body, headers: { 'idempotency-key': key } }), key, random, stats, halt);
+
 export class Sender {
-  readonly stats: SenderStats = { acknowledged: [], retries: 0, retryReasons: {}, errors: [] };
+  readonly stats: SenderStats = { acknowledged: [], cancels: [], retries: 0, retryReasons: {}, errors: [] };
+  private readonly cancelling: Promise<void>[] = [];
   sessionId: string | null = null;
 
   constructor(
@@ -78,6 +93,8 @@ export class Sender {
     private readonly random: Random,
     private readonly keyPrefix: string,
     private readonly window: number,
+    /** Share of runs this sender cancels soon after sending their message (0–1). */
+    private readonly cancelShare: number,
     private readonly onAcknowledged: () => void,
   ) {}
 
@@ -100,9 +117,25 @@ export class Sender {
         if (!sent.run) throw new Error(`${key}: a user message was acknowledged without a run`);
         this.stats.acknowledged.push({ key, sessionId, messageId: sent.message.id, runId: sent.run.id, attempts, lastAttemptAt });
         this.onAcknowledged();
+        if (this.random.chance(this.cancelShare)) this.cancelling.push(this.cancelSoon(sent.run.id, this.random.fork(), halt));
         const older = this.stats.acknowledged.at(-this.window);
         if (older && this.stats.acknowledged.length >= this.window) await this.waitForEnd(older.runId, stop);
       }
+    } catch (err) {
+      this.stats.errors.push(err instanceof Error ? err.message : String(err));
+    }
+    await Promise.all(this.cancelling);
+  }
+
+  /**
+   * Cancels the run a moment later (queued, starting or running, whatever it is by then), with
+   * retries until answered — cancel is repeatable, so no key is needed.
+   */
+  private async cancelSoon(runId: string, random: Random, halt: AbortSignal): Promise<void> {
+    try {
+      await pause(random.int(0, 300), halt);
+      const { answer } = await untilAnswered(() => this.client.cancelRun(runId), `cancel ${runId}`, random, this.stats, halt);
+      this.stats.cancels.push({ runId, state: answer.run.state });
     } catch (err) {
       this.stats.errors.push(err instanceof Error ? err.message : String(err));
     }

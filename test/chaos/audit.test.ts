@@ -48,6 +48,11 @@ describe('chaos audit', () => {
     expect(auditRuns([ack], new Map([[S, log('running')]])).stuck).toBe(1);
   });
 
+  it('counts a cancel answered with an end state the run does not keep', () => {
+    expect(auditRuns([ack], new Map([[S, log()]]), [{ runId: 'run_1', state: 'completed' }]).cancelsNotKept).toBe(0);
+    expect(auditRuns([ack], new Map([[S, log()]]), [{ runId: 'run_1', state: 'cancelled' }]).cancelsNotKept).toBe(1);
+  });
+
   it('counts stream gaps, duplicates and foreign events per follower', () => {
     const stored = log();
     const logs = new Map([[S, stored]]);

@@ -24,6 +24,7 @@ describe('chaos (short form of npm run chaos)', () => {
     const printed = formatReport(report);
     expect(report.counts, printed).toEqual({ lostAcknowledged: 0, duplicateRuns: 0, stuckRuns: 0, streamGaps: 0, streamDuplicates: 0 });
     expect(report.streamMismatches, printed).toBe(0);
+    expect(report.cancelsNotKept, printed).toBe(0);
     expect(report.agentsLeft, printed).toEqual([]);
     expect(report.errors, printed).toEqual([]);
     // It did what it says: three kills, with messages acknowledged and events streamed around them.
