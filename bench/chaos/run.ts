@@ -12,7 +12,7 @@ import { REPO_ROOT, scratchDir } from '../support/repo.js';
 import { auditRuns, auditStreams, awaitCatchUp, drainRuns, readLog, runsOf } from './audit.js';
 import { follow, type Follower } from './followers.js';
 import { agentsLeft } from './leftovers.js';
-import { findMode } from './modes.js';
+import { findMode, type ChaosTarget } from './modes.js';
 import { seededRandom } from './random.js';
 import { Sender } from './senders.js';
 
@@ -133,22 +133,29 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         resolve();
       });
     });
-  const target = await mode.start({
-    kills: options.kills,
-    minGapMs: options.minGapMs,
-    maxGapMs: options.maxGapMs,
-    concurrency: options.concurrency,
-    agentArgv: [process.execPath, AGENT, marker, String(options.agentLines), String(options.agentIntervalMs)],
-    dataDir: dir.path,
-    random: random.fork(),
-    nextAcknowledgement,
-    signal: halt,
-    log: options.log,
-  });
+  let target: ChaosTarget;
+  try {
+    target = await mode.start({
+      kills: options.kills,
+      minGapMs: options.minGapMs,
+      maxGapMs: options.maxGapMs,
+      concurrency: options.concurrency,
+      agentArgv: [process.execPath, AGENT, marker, String(options.agentLines), String(options.agentIntervalMs)],
+      dataDir: dir.path,
+      random: random.fork(),
+      nextAcknowledgement,
+      signal: halt,
+      log: options.log,
+    });
+  } catch (err) {
+    if (options.keep === 'never') rmSync(dir.path, { recursive: true, force: true });
+    else options.log(`kept ${dir.path}`);
+    throw err;
+  }
   const sending = new AbortController();
   const following = new AbortController();
   // Every client listens on these: many more than the default 10 listeners is expected, not a leak.
-  setMaxListeners(0, sending.signal, following.signal);
+  setMaxListeners(0, sending.signal, following.signal, halt);
   let report: ChaosReport | undefined;
   try {
     const client = new AgentdClient({ url: target.url });
@@ -156,9 +163,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       follow('sse', target.url, null, following.signal, random.fork()),
       follow('ws', target.url, null, following.signal, random.fork()),
     ];
+    // Drawn now, in a fixed order: sessions come into being in whatever order the daemon answers.
+    const followerRandoms = Array.from({ length: options.sessions }, () => random.fork());
     const senders = Array.from({ length: options.sessions }, (_, i) => new Sender(client, random.fork(), `chaos-${options.seed}-s${i}`, options.window, options.cancelPercent / 100, wakeAcknowledgementWaiters));
     const sends = senders.map((sender, i) =>
-      sender.run(sending.signal, halt, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, random.fork()))));
+      sender.run(sending.signal, halt, (sessionId) => followers.push(follow(i % 2 === 0 ? 'sse' : 'ws', target.url, sessionId, following.signal, followerRandoms[i]!))));
 
     const { kills } = await target.injectFaults();
     options.log(`${kills} kills done; stopping the senders`);
