@@ -10,6 +10,7 @@ import { benchmark as ingest } from './ingest.js';
 import { benchmark as memory } from './memory.js';
 import { benchmark as notifications } from './notifications.js';
 import { benchmark as usage } from './usage.js';
+import { benchmark as web } from './web.js';
 
 /** Every benchmark `npm run bench` knows, in the order the table lists them. */
-export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications, usage];
+export const benchmarks: Benchmark[] = [ingest, fanout, api, dispatch, catchup, cli, memory, approval, codexTurn, notifications, usage, web];

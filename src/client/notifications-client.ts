@@ -1,14 +1,15 @@
 /**
- * The webhook and push routes, typed, over AgentdClient's transport (wire types only: agentctl
- * stays small).
+ * The webhook and push routes, typed, over the transport of an AgentdApi — agentctl's node client or
+ * the web client's fetch (wire types only: agentctl stays small, the page's bundle too).
  */
-import type { AgentdClient } from './http-client.js';
+import type { AgentdApi } from './api.js';
+import type { NotificationType } from '../domain/notifications.js';
 import type { Delivery, DeliveryAttempt, NotificationPayload, PushSubscriptionView, Webhook } from '../protocol/notifications.js';
 
 const at = (id: string) => `webhooks/${encodeURIComponent(id)}`;
 
 export class NotificationsClient {
-  constructor(private readonly client: AgentdClient) {}
+  constructor(private readonly client: AgentdApi) {}
 
   addWebhook(input: { url: string; events: string[]; session_id?: string; description?: string; idempotency_key?: string }) {
     return this.client.request<{ webhook: Webhook; secret: string }>('POST', 'webhooks', { body: input });
@@ -49,5 +50,26 @@ export class NotificationsClient {
 
   listPushSubscriptions() {
     return this.client.request<{ subscriptions: PushSubscriptionView[] }>('GET', 'push/subscriptions');
+  }
+
+  pushPublicKey() {
+    return this.client.request<{ public_key: string }>('GET', 'push/vapid-public-key');
+  }
+
+  /** `subscription`: what the browser's PushSubscription.toJSON() gives. */
+  subscribePush(input: {
+    subscription: { endpoint: string; expirationTime?: number | null; keys: { p256dh: string; auth: string } };
+    events?: NotificationType[];
+    session_id?: string;
+  }) {
+    return this.client.request<{ subscription: PushSubscriptionView }>('POST', 'push/subscriptions', { body: input });
+  }
+
+  unsubscribePush(id: string) {
+    return this.client.request<null>('DELETE', `push/subscriptions/${encodeURIComponent(id)}`);
+  }
+
+  testPushSubscription(id: string) {
+    return this.client.request<{ delivery: Delivery | null }>('POST', `push/subscriptions/${encodeURIComponent(id)}/test`);
   }
 }

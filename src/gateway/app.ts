@@ -21,6 +21,7 @@ import { authSessionRoutes } from './routes/auth-session.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { pushRoutes } from './routes/push.js';
+import { webClientRoutes } from './routes/web-client.js';
 import { installExposure, type ExposureOptions } from './exposure.js';
 import { newId } from '../domain/ids.js';
 import { validatorCompiler } from './validation.js';
@@ -110,6 +111,7 @@ export async function buildApp(deps: GatewayDeps, opts: AppOptions, extra: Route
   await app.register(workspaceRoutes, { deps });
   await app.register(webhookRoutes, { deps });
   await app.register(pushRoutes, { deps });
+  await webClientRoutes(app);
   for (const plugin of extra) await plugin(app, deps);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -63,7 +63,7 @@ export function installAuth(app: FastifyInstance, sources: AuthSources): void {
   app.addHook('onRequest', async (request, reply) => {
     const token = bearerToken(request.headers.authorization);
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
-    const open = OPEN_ROUTES.has(route);
+    const open = OPEN_ROUTES.has(route) || request.routeOptions.config?.public === true;
     const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
     if (token === undefined && typeof ticket === 'string' && TICKET_ROUTES.has(route)) {
       const grant = tickets.consume(ticket);

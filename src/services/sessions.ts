@@ -114,6 +114,20 @@ export class SessionService {
     return this.store.listSessions(principal.id, { limit, cursor });
   }
 
+  /**
+   * A page of sessions with each one's newest run, and the log's end as a stream cursor. The cursor
+   * is read first: whatever changes after it is on the stream from it, so a client that applies
+   * the page and then follows the stream misses nothing (it may see a change twice; a newer run
+   * state always comes later in the log).
+   */
+  async listWithActivity(principal: Principal, limit: number, cursor: string | undefined) {
+    this.access.requireOperator(principal, 'list sessions');
+    const streamCursor = await this.store.headEventId();
+    const page = await this.store.listSessions(principal.id, { limit, cursor });
+    const runs = await this.store.latestRuns(page.items.map((s) => s.id));
+    return { page, activity: { latest_runs: Object.fromEntries(runs.map((r) => [r.session_id, r])), stream_cursor: streamCursor } };
+  }
+
   async postMessage(
     principal: Principal,
     sessionId: string,
@@ -133,13 +147,26 @@ export class SessionService {
     return this.store.listMessages(sessionId);
   }
 
+  /**
+   * A page of the log, oldest first. Forward: strictly after `cursor`. Backward (reading a long
+   * session from its newest end): the `limit` events strictly before `cursor`, or before the end
+   * without one; `next_cursor` is then the oldest event returned, to page further back.
+   */
   async events(
     principal: Principal,
     sessionId: string,
     cursor: string | undefined,
     limit: number,
+    direction: 'forward' | 'backward' = 'forward',
   ): Promise<{ events: AgentEvent[]; next_cursor: string | null; has_more: boolean }> {
     await this.visible(principal, sessionId);
+    if (direction === 'backward') {
+      // What retention deleted is simply not there: paging back ends at the oldest event kept.
+      const before = cursor ? parseCursor(cursor) : null;
+      const rows = await this.store.listEventsBefore(sessionId, before, limit + 1);
+      const events = rows.slice(0, limit).reverse();
+      return { events, next_cursor: events[0]?.id ?? (cursor || null), has_more: rows.length > limit };
+    }
     const after = await this.availableAfter(principal, sessionId, cursor);
     const rows = await this.store.listEvents(sessionId, after, limit + 1);
     const events = rows.slice(0, limit);

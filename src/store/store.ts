@@ -228,6 +228,13 @@ export interface Store {
   listEvents(sessionId: string, afterPosition: number, limit: number): Promise<AgentEvent[]>;
   /** Events of every session owned by `owner` strictly after `afterPosition` (global order). */
   listEventsForOwner(owner: string | null, afterPosition: number, limit: number): Promise<AgentEvent[]>;
+  // Browsing from the newest end (the web client; see sqlite/browse.ts).
+  /** Events of one session strictly before `beforePosition` (the end when null), newest first. */
+  listEventsBefore(sessionId: string, beforePosition: number | null, limit: number): Promise<AgentEvent[]>;
+  /** The newest run of each given session that has one. */
+  latestRuns(sessionIds: string[]): Promise<Run[]>;
+  /** The id of the newest event in the whole log (null while empty): a cursor to follow changes from. */
+  headEventId(): Promise<string | null>;
 
   // Agent-to-agent: each one transaction with its events (see sqlite/delegation.ts).
   spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite): Promise<{ session: Session; run: Run }>;

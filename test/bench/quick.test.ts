@@ -5,16 +5,18 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSizes } from '../../bench/harness.js';
 import { benchmarks } from '../../bench/registry.js';
+import { skipBrowserTests } from '../support/browser.js';
 
 describe('benchmarks in --quick mode', () => {
   it('registers every benchmark the issue names, once each', () => {
     const names = benchmarks.map((b) => b.name);
     expect(new Set(names).size).toBe(names.length);
-    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications', 'usage']) expect(names).toContain(required);
+    for (const required of ['ingest', 'fanout', 'api', 'dispatch', 'catchup', 'cli', 'memory', 'approval', 'codex-turn', 'notifications', 'usage', 'web']) expect(names).toContain(required);
   });
 
   for (const bench of benchmarks) {
-    it(`${bench.name} runs and reports measurements`, async () => {
+    // The web benchmark drives chromium: skipped (with the browser tests' message) where it is missing.
+    it.skipIf(bench.name === 'web' && skipBrowserTests)(`${bench.name} runs and reports measurements`, async () => {
       const rows = await bench.run({ quick: true, sizes: resolveSizes(bench, true, {}), log: () => {} });
       expect(rows.length).toBeGreaterThan(0);
       for (const row of rows) {

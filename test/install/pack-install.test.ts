@@ -101,7 +101,9 @@ describe('npm pack → npm install -g → agentd and agentctl', () => {
     for (const file of [
       'bin/agentd', 'bin/agentctl', 'bin/package.json', 'dist/src/agentd.js', 'dist/src/agentctl.bundle.cjs',
       'dist/src/store/sqlite/migrations/001_initial.sql', 'README.md', 'docs/SKILL.md', 'package.json', 'npm-shrinkwrap.json',
+      'dist/web/index.html', 'dist/web/sw.js', 'dist/web/manifest.webmanifest', 'dist/web/icons/icon-512.png',
     ]) expect(listing, file).toContain(`package/${file}`);
+    expect(listing.filter((f) => /^package\/dist\/web\/assets\/app-[\w-]+\.js$/.test(f)).length, 'the web client bundle').toBe(1);
     const unwanted = listing.filter((f) => /^package\/(src|test|bench|scripts|dist\/bench|node_modules)\/|\.map$|\.ts$|package-lock\.json$/.test(f));
     expect(unwanted).toEqual([]);
   });
@@ -149,6 +151,10 @@ describe('npm pack → npm install -g → agentd and agentctl', () => {
       join(prefix, 'bin', 'agentd'),
     );
     const env = cleanEnv({ AGENTCTL_URL: daemon.url });
+    // The installed daemon serves its web client.
+    const page = await fetch(`${daemon.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
     const status = await exec(agentctlBin, ['daemon', 'status'], home, env);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`agentd ${PKG.version}`);

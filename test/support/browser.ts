@@ -7,7 +7,7 @@
  * CI=true, where a missing browser must fail the run rather than quietly test less.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type LaunchOptions } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.AGENTD_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -19,15 +19,26 @@ const missing = existsSync(CHROMIUM_PATH)
 export const skipBrowserTests: boolean = missing !== undefined && process.env.CI !== 'true';
 if (skipBrowserTests) console.warn(`browser tests skipped: ${missing}`);
 
-export async function launchBrowser(options: { args?: string[] } = {}): Promise<Browser> {
+function launchOptions(options: { args?: string[] }): LaunchOptions {
   if (missing) throw new Error(missing);
-  const launch: LaunchOptions = {
+  return {
     executablePath: CHROMIUM_PATH,
     headless: true,
     // Chromium refuses its sandbox as root (CI containers); elsewhere keep it.
     args: [...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), ...(options.args ?? [])],
   };
-  return chromium.launch(launch);
+}
+
+export async function launchBrowser(options: { args?: string[] } = {}): Promise<Browser> {
+  return chromium.launch(launchOptions(options));
+}
+
+/**
+ * A browser with a profile on disk (in `userDataDir`) rather than the throwaway, incognito-like
+ * contexts of launchBrowser: what a person's browser is, where an app can be installed.
+ */
+export async function launchProfile(userDataDir: string, viewport: { width: number; height: number }): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { ...launchOptions({}), viewport, serviceWorkers: 'allow' });
 }
 
 /**

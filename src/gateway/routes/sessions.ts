@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { EventSchema, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
+import { EventSchema, literals, MessageRoleSchema, MessageSchema, Nullable, RunSchema, SessionSchema } from '../../protocol/schemas.js';
 import type { GatewayDeps } from '../deps.js';
 import { ApprovalPolicySchema } from '../../protocol/approvals.js';
 import { IdempotencyHeaders, respondIdempotent } from './respond.js';
@@ -21,6 +21,13 @@ const SessionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 6
 const IdempotencyKey = Type.Optional(Type.String({ minLength: 1, maxLength: 255 }));
 const SessionEnvelope = Type.Object({ session: SessionSchema });
 const Text = Type.String({ minLength: 1, maxLength: 256 * 1024 });
+const SessionActivitySchema = Type.Object(
+  {
+    latest_runs: Type.Record(Type.String(), RunSchema, { description: "Each listed session's newest run, by session id; a session without runs is absent" }),
+    stream_cursor: Nullable(Type.String({ description: 'The newest event id when this page was read: GET /stream?cursor= from it misses no later change' })),
+  },
+  { title: 'SessionActivity', description: 'With include=activity' },
+);
 
 export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   app.post(
@@ -69,15 +76,25 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
           cursor: Type.Optional(Type.String({ maxLength: 64 })),
+          include: Type.Optional(Type.Literal('activity', { description: "`activity`: add each session's newest run and a stream cursor" })),
         }),
         response: {
-          200: Type.Object({ sessions: Type.Array(SessionSchema), next_cursor: Nullable(Type.String()) }),
+          200: Type.Object({
+            sessions: Type.Array(SessionSchema),
+            next_cursor: Nullable(Type.String()),
+            activity: Type.Optional(SessionActivitySchema),
+          }),
         },
         problems: ['forbidden'],
       },
     },
     async (request) => {
-      const page = await deps.sessions.list(request.principal, request.query.limit, request.query.cursor);
+      const { limit, cursor } = request.query;
+      if (request.query.include === 'activity') {
+        const { page, activity } = await deps.sessions.listWithActivity(request.principal, limit, cursor);
+        return { sessions: page.items, next_cursor: page.next_cursor, activity };
+      }
+      const page = await deps.sessions.list(request.principal, limit, cursor);
       return { sessions: page.items, next_cursor: page.next_cursor };
     },
   );
@@ -151,6 +168,9 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         querystring: Type.Object({
           cursor: Type.Optional(Type.String({ maxLength: 64 })),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          direction: Type.Optional(literals(['forward', 'backward'], {
+            description: '`backward`: the `limit` events before `cursor` (before the end without one), still oldest first; `next_cursor` leads further back',
+          })),
         }),
         response: {
           200: Type.Object({
@@ -163,6 +183,6 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
       },
     },
     async (request) =>
-      deps.sessions.events(request.principal, request.params.id, request.query.cursor, request.query.limit),
+      deps.sessions.events(request.principal, request.params.id, request.query.cursor, request.query.limit, request.query.direction),
   );
 };

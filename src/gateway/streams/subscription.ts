@@ -1,11 +1,12 @@
 import { eventIdFromPosition, positionFromEventId } from '../../domain/ids.js';
 import type { AgentEvent } from '../../protocol/schemas.js';
 import type { StreamHub } from './hub.js';
+import type { StreamClosedReason, StreamControlFrame } from '../../protocol/stream-frames.js';
 
 /** What a transport (WebSocket, SSE) gives a subscription. */
 export interface StreamTransport {
   sendEvent(event: AgentEvent): void;
-  sendControl(frame: Record<string, unknown> & { type: string }): void;
+  sendControl(frame: StreamControlFrame): void;
   /** Runs `write` with the socket corked, so a batch of frames leaves in one write. */
   batch(write: () => void): void;
   /** Bytes written but not yet taken by the client's socket. */
@@ -17,7 +18,7 @@ export interface StreamTransport {
 }
 
 /** Why a stream was ended for good: its credential no longer holds, so reconnecting with it is refused. */
-export type StreamEnd = 'run_ended' | 'signed_out' | 'token_revoked';
+export type StreamEnd = StreamClosedReason;
 
 /** WebSocket close code of a stream whose credential ended: a reconnect with it would get 401. */
 export const WS_CLOSE_CREDENTIAL_ENDED = 4401;
@@ -73,9 +74,9 @@ export class Subscription {
     this.lastSentId = cursor;
   }
 
-  async start(resumedFrom: string | null, scope: Record<string, unknown>): Promise<void> {
+  async start(resumedFrom: string | null, scope: { session_id?: string | null }): Promise<void> {
     this.removeSink = this.opts.hub.add((events) => this.onLive(events));
-    this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, ...scope });
+    this.opts.transport.sendControl({ type: 'stream.opened', resumed_from: resumedFrom, session_id: scope.session_id ?? null });
     this.heartbeat = setInterval(() => {
       this.opts.transport.sendControl({ type: 'stream.heartbeat', ts: new Date().toISOString(), cursor: this.lastSentId });
     }, this.opts.heartbeatMs);

@@ -36,6 +36,7 @@ import {
 } from './delegation.js';
 import { toEvent, toRun, toRunWithPgid, toSession, type EventRow, type RunRow, type SessionRow } from './rows.js';
 import * as approvals from './approvals.js';
+import * as browse from './browse.js';
 import type { ApprovalFilter, ApprovalOutcome, NewApproval } from '../store.js';
 
 const now = () => new Date().toISOString();
@@ -414,6 +415,10 @@ export class SqliteStore implements Store {
       : this.stmt.ownerEvents.all(afterPosition, owner, limit);
     return (rows as EventRow[]).map(toEvent);
   }
+
+  async listEventsBefore(sessionId: string, beforePosition: number | null, limit: number) { return browse.listEventsBefore(this, sessionId, beforePosition, limit); }
+  async latestRuns(sessionIds: string[]) { return browse.latestRuns(this, sessionIds); }
+  async headEventId() { return browse.headEventId(this); }
 
   async spawnChild(input: SpawnInput, limits: SpawnLimits, idem?: IdempotencyWrite) {
     return spawnChild(this, input, limits, idem);
