@@ -17,14 +17,16 @@ export interface AgentdProcess {
 
 /**
  * Starts agentd on a free port and resolves once it logged its listening URL (read from its JSON log).
- * `bin` is another agentd launcher (an installed copy) instead of this checkout's.
+ * `bin` is another agentd launcher (an installed copy) instead of this checkout's. `onSpawn` gets
+ * the child at once, before it listens (the chaos harness kills some daemons while they start).
  */
-export function startAgentd(args: string[], env: Record<string, string | undefined> = {}, bin = AGENTD_BIN): Promise<AgentdProcess> {
+export function startAgentd(args: string[], env: Record<string, string | undefined> = {}, bin = AGENTD_BIN, onSpawn?: (child: ChildProcess) => void): Promise<AgentdProcess> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, '--port', '0', ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    onSpawn?.(child);
     let out = '';
     let listening = false;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

@@ -77,11 +77,14 @@ export async function followStream(opts: FollowOptions): Promise<void> {
     const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
     opts.onReconnect?.(delay, cursor);
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      opts.signal.addEventListener('abort', () => {
+      // Whichever comes first removes the other: a listener left per retry piles up on a long follow.
+      const timer = setTimeout(done, delay);
+      opts.signal.addEventListener('abort', done, { once: true });
+      function done() {
         clearTimeout(timer);
+        opts.signal.removeEventListener('abort', done);
         resolve();
-      }, { once: true });
+      }
     });
   }
 }
