@@ -10,6 +10,7 @@ import { startTestDaemon } from '../support/daemon.js';
 import { scriptedAgentOptions } from '../support/agent-fixture.js';
 import { openWs } from '../support/stream-clients.js';
 import { waitUntil } from '../support/wait.js';
+import { stopLeftRuns } from '../support/supervisors.js';
 
 const agentFlags = ['--command-bin', SCRIPTED_AGENT_ARGV[0]!, '--command-arg', SCRIPTED_AGENT_ARGV[1]!, '--default-provider', 'command'];
 
@@ -43,6 +44,8 @@ describe('stopping agentd', () => {
   afterEach(async () => {
     for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) await p.kill9();
     procs = [];
+    // Supervisors outlive a killed agentd: stop whatever it left before the directory goes.
+    await stopLeftRuns(join(dir, 'db.sqlite'));
     rmSync(dir, { recursive: true, force: true });
   });
   // --stop-runs: these tests are about what a stop does to clients; a run left to its supervisor
