@@ -15,6 +15,11 @@ export interface BenchRow {
   goal: string;
   /** Whether the goal is met; null where it cannot be judged. */
   pass: boolean | null;
+  /**
+   * The figures are differences of two measurements (RSS with items minus RSS without), so at sizes
+   * below the measurement's resolution — the tiny ones of --quick — they may come out ≤ 0.
+   */
+  difference?: true;
 }
 
 /** A size a benchmark takes as a flag (`--events 200000`), with its full and its quick value. */
