@@ -140,8 +140,10 @@ async function startReceiver(): Promise<Receiver> {
  */
 async function measureAgentd(dir: string, count: number, latencyRounds: number, log: (m: string) => void) {
   const receiver = await startReceiver();
+  // --stop-runs: a stop ends the runs (the holder is `sleep 1000`); left to its supervisor it would
+  // hold the worker across the restart and outlive the benchmark.
   const args = [
-    '--db', join(dir, 'agentd.db'), '--webhook-allow-private', '--max-concurrency', '1',
+    '--db', join(dir, 'agentd.db'), '--webhook-allow-private', '--max-concurrency', '1', '--stop-runs',
     '--default-provider', 'command', '--command-bin', 'sleep', '--command-arg', '1000',
   ];
   const queueRuns = async (api: ReturnType<typeof jsonClient>, n: number) => inParallel(Array.from({ length: n }, (_, i) => i), 8, async (i) => {
